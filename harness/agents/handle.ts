@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HarnessError } from '../util/errors.ts';
+import { ManagedProcess, tail } from '../util/proc.ts';
+import type { AgentConfig, AgentMessage, ConsumerStats, ProducerStats } from './protocol.ts';
+
+const AGENT_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/**
+ * One producer or consumer agent, as seen from the harness: a child process that can be
+ * stopped gracefully, killed (a real crash) and started again. A restarted producer gets
+ * a new producer id (`p0`, then `p0.r1`, ...) because its sequence numbers start over.
+ */
+export class AgentHandle {
+  private proc: ManagedProcess | undefined;
+  private incarnation = 0;
+  private lastStats: ProducerStats | ConsumerStats | undefined;
+  /** stats of earlier incarnations, so live counts do not drop after a restart */
+  private carried = { a: 0, b: 0, c: 0 };
+  private fatal: string | undefined;
+  readonly logFile: string;
+
+  constructor(
+    readonly name: string,
+    private readonly baseConfig: AgentConfig,
+    private readonly dir: string,
+    private readonly runId: string,
+  ) {
+    this.logFile = path.join(dir, `${name}.log`);
+  }
+
+  get running(): boolean {
+    return this.proc?.running ?? false;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get stats(): ProducerStats | ConsumerStats | undefined {
+    return this.lastStats;
+  }
+
+  get fatalError(): string | undefined {
+    return this.fatal;
+  }
+
+  /** counts summed over incarnations, for the progress line */
+  totals(): { a: number; b: number; c: number } {
+    const s = this.lastStats;
+    if (!s) return { ...this.carried };
+    if (s.role === 'producer') return { a: this.carried.a + s.attempted, b: this.carried.b + s.acked, c: this.carried.c + s.errors };
+    return { a: this.carried.a + s.received, b: this.carried.b + s.processed, c: this.carried.c + s.commits };
+  }
+
+  /** Starts the process and waits until its client is connected (or it fails). */
+  async start(timeoutMs = 60_000): Promise<void> {
+    if (this.running) return;
+    if (this.lastStats) {
+      const t = this.totals();
+      this.carried = t;
+      this.lastStats = undefined;
+    }
+    const n = this.incarnation++;
+    const agentId = this.baseConfig.role === 'producer' && n > 0 ? `${this.baseConfig.agentId}.r${n}` : this.baseConfig.agentId;
+    const config: AgentConfig = { ...this.baseConfig, agentId };
+    const configFile = path.join(this.dir, `${this.name}.config.json`);
+    fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+    fs.appendFileSync(this.logFile, `=== kafka-chaos: starting ${this.name} (${agentId}) at ${new Date().toISOString()} ===\n`);
+    const proc = new ManagedProcess({
+      name: this.name,
+      command: process.execPath,
+      args: ['--import', 'tsx', AGENT_MAIN, configFile],
+      runId: this.runId,
+      logFile: this.logFile,
+      ipc: true,
+    });
+    this.proc = proc;
+    this.fatal = undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new HarnessError(`${this.name} did not connect within ${timeoutMs / 1000}s; see ${this.logFile}:\n${tail(this.logFile)}`)), timeoutMs);
+      proc.child.on('message', (msg: AgentMessage) => {
+        if (msg.type === 'stats') this.lastStats = msg;
+        else if (msg.type === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        } else if (msg.type === 'fatal') {
+          this.fatal = msg.message;
+          clearTimeout(timer);
+          reject(new HarnessError(`${this.name} failed: ${msg.message}`));
+        }
+      });
+      void proc.exited.then((exit) => {
+        clearTimeout(timer);
+        reject(new HarnessError(`${this.name} exited before it was ready (${JSON.stringify(exit)}); see ${this.logFile}:\n${tail(this.logFile)}`));
+      });
+    });
+    await ready;
+  }
+
+  /** Asks the agent to finish (flush, settle in-flight sends, leave the group) and waits for it. */
+  async stop(graceMs: number): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !proc.running) return;
+    try {
+      proc.child.send({ type: 'stop', graceMs });
+    } catch {
+      // channel already closed
+    }
+    const timer = setTimeout(() => proc.signal('SIGKILL'), graceMs + 15_000);
+    try {
+      await proc.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL: the agent crashes with whatever it had in flight. */
+  async kill(): Promise<void> {
+    await this.proc?.kill();
+  }
+
+  async pause(): Promise<void> {
+    this.proc?.signal('SIGSTOP');
+  }
+
+  async resume(): Promise<void> {
+    this.proc?.signal('SIGCONT');
+  }
+}

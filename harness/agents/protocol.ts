@@ -1,0 +1,65 @@
+// Messages between the harness and its agent processes (over the Node IPC channel),
+// and the configuration an agent is started with. Counts sent here are for the live
+// progress display only: every number in a report comes from the ledgers.
+import type { ResolvedConsumer, ResolvedProducer } from './kafkajs-driver.ts';
+
+export interface ProducerAgentConfig {
+  role: 'producer';
+  agentId: string;
+  runId: string;
+  bootstrap: string[];
+  topic: string;
+  partitions: number;
+  /** messages per second */
+  rate: number;
+  messageSize: number;
+  ledgerFile: string;
+  producer: ResolvedProducer;
+}
+
+export interface ConsumerAgentConfig {
+  role: 'consumer';
+  agentId: string;
+  runId: string;
+  bootstrap: string[];
+  topic: string;
+  groupId: string;
+  processingTimeMs: number;
+  ledgerFile: string;
+  consumer: ResolvedConsumer;
+}
+
+export type AgentConfig = ProducerAgentConfig | ConsumerAgentConfig;
+
+export interface ProducerStats {
+  type: 'stats';
+  role: 'producer';
+  attempted: number;
+  acked: number;
+  errors: number;
+  inFlight: number;
+}
+
+export interface ConsumerStats {
+  type: 'stats';
+  role: 'consumer';
+  received: number;
+  processed: number;
+  commits: number;
+  /** highest processed offset per partition */
+  maxProcessed: Record<number, number>;
+  busy: boolean;
+}
+
+export type AgentMessage =
+  | ProducerStats
+  | ConsumerStats
+  | { type: 'ready' }
+  | { type: 'stopped' }
+  | { type: 'fatal'; message: string };
+
+export type HarnessMessage = { type: 'stop'; graceMs: number };
+
+export function send(msg: AgentMessage): void {
+  if (process.send && process.connected) process.send(msg);
+}

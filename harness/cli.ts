@@ -1,0 +1,203 @@
+// The command line: `kafka-chaos run <experiment.yaml>`, `kafka-chaos clean`, ...
+// Exit codes: 0 every threshold met, 1 a threshold missed, 2 bad input or a harness
+// error, 130 interrupted.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { DriverRefusal } from './agents/kafkajs-driver.ts';
+import { LocalBackend } from './cluster/local.ts';
+import { ExperimentError, loadExperiment } from './experiment/load.ts';
+import type { Experiment } from './experiment/schema.ts';
+import { cleanLeftovers, registerRun } from './run/registry.ts';
+import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
+import { resolveProfiles, runExperiment } from './run/runner.ts';
+import { renderSummary, renderTable } from './report/render.ts';
+import { readEnvironment, type Environment } from './util/env.ts';
+import { errorMessage, PrerequisiteError, UsageError } from './util/errors.ts';
+import { findMarkedProcesses } from './util/proc.ts';
+import { utcStamp } from './util/time.ts';
+
+const EXIT_BAD_INPUT = 2;
+
+function fail(message: string, code = EXIT_BAD_INPUT): never {
+  process.stderr.write(`kafka-chaos: ${message}\n`);
+  process.exit(code);
+}
+
+/** Loads and fully validates an experiment (schema, then what the client driver can honour). */
+function loadValidated(file: string, only: string[] | undefined): Experiment {
+  const exp = loadExperiment(file);
+  try {
+    resolveProfiles(exp);
+  } catch (err) {
+    if (err instanceof DriverRefusal) {
+      const idx = exp.profiles.findIndex((p) => {
+        try {
+          resolveProfiles({ ...exp, profiles: [p] });
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      const section = err.key in (exp.profiles[idx]?.producer ?? {}) ? 'producer' : 'consumer';
+      throw new ExperimentError([{ ...locate(exp, ['profiles', idx, section, err.key]), file, key: `profiles[${idx}].${section}.${err.key}`, message: err.message }]);
+    }
+    throw err;
+  }
+  if (only) {
+    const names = exp.profiles.map((p) => p.name);
+    const unknown = only.filter((n) => !names.includes(n));
+    if (unknown.length > 0) throw new UsageError(`no profile named ${unknown.join(', ')} in ${file} (profiles: ${names.join(', ')})`);
+  }
+  return exp;
+}
+
+/** Line and column of a key in the experiment source (best effort: the key's first occurrence after its parents). */
+function locate(exp: Experiment, keyPath: Array<string | number>): { line: number; column: number } {
+  const lines = exp.source.split('\n');
+  const last = keyPath[keyPath.length - 1];
+  if (typeof last !== 'string') return { line: 0, column: 0 };
+  const profileName = typeof keyPath[1] === 'number' ? exp.profiles[keyPath[1]]?.name : undefined;
+  let from = 0;
+  if (profileName) {
+    const at = lines.findIndex((l) => new RegExp(`name:\\s*['"]?${profileName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`).test(l));
+    if (at >= 0) from = at;
+  }
+  for (let i = from; i < lines.length; i++) {
+    const col = lines[i]!.indexOf(`${last}:`);
+    const quoted = lines[i]!.indexOf(`'${last}':`) >= 0 ? lines[i]!.indexOf(`'${last}':`) : lines[i]!.indexOf(`"${last}":`);
+    const c = col >= 0 ? col : quoted;
+    if (c >= 0) return { line: i + 1, column: c + 1 };
+  }
+  return { line: 0, column: 0 };
+}
+
+function makeProgress(env: Environment, quiet: boolean): Progress {
+  if (quiet) return new PlainProgress(() => undefined);
+  return env.tty && process.stderr.isTTY ? new TerminalProgress(process.stderr) : new PlainProgress();
+}
+
+async function runCommand(file: string, opts: { cluster: string; profile?: string[]; reports: string; quiet?: boolean; keepData?: boolean }): Promise<number> {
+  const env = readEnvironment();
+  let exp: Experiment;
+  try {
+    exp = loadValidated(file, opts.profile);
+  } catch (err) {
+    if (err instanceof ExperimentError || err instanceof UsageError) fail(err.message);
+    throw err;
+  }
+  if (opts.cluster !== 'local' && opts.cluster !== 'auto') {
+    fail(`--cluster ${opts.cluster}: only the local backend is available in this version (local, auto)`);
+  }
+  const backend = new LocalBackend(env, { keepData: opts.keepData ?? false });
+  const runId = `${utcStamp()}-${exp.name}`;
+  const runDir = path.resolve(opts.reports, runId);
+  const progress = makeProgress(env, opts.quiet ?? false);
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      progress.log(`\n${sig}: stopping the run and tearing everything down (again to force)`);
+      controller.abort(new Error(sig));
+    } else {
+      for (const p of findMarkedProcesses().filter((x) => x.runId === runId)) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const unregister = registerRun(env.cacheDir, { runId, harnessPid: process.pid, runDir, startedAt: new Date().toISOString() });
+  progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
+  try {
+    const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
+    fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify(result, null, 2));
+    fs.writeFileSync(path.join(runDir, 'summary.md'), renderSummary(result));
+    process.stdout.write(`\n${renderTable(result)}\n\n`);
+    for (const p of result.profiles) {
+      if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);
+      for (const v of p.violations) process.stdout.write(`${p.profile}: IDENTITY VIOLATED (${v.identity}): ${v.detail}\n`);
+      for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual}\n`);
+    }
+    process.stdout.write(`report: ${path.join(runDir, 'summary.md')}\n`);
+    return result.exitCode;
+  } catch (err) {
+    if (err instanceof PrerequisiteError) fail(err.message);
+    throw err;
+  } finally {
+    unregister();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('kafka-chaos')
+    .description('Chaos experiments on a real Kafka cluster: faults in the middle of a run, then an exact count of lost and duplicated messages.')
+    .exitOverride()
+    .showHelpAfterError();
+  let code = 0;
+  program
+    .command('run')
+    .description('run an experiment file and write a report')
+    .argument('<experiment>', 'experiment YAML file')
+    .option('--cluster <backend>', 'cluster backend: local or auto', 'auto')
+    .option('--profile <name...>', 'run only these profiles')
+    .option('--reports <dir>', 'where run directories are written', 'reports')
+    .option('--keep-data', 'keep broker data directories in the report (large)')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (file: string, opts: { cluster: string; profile?: string[]; reports: string; quiet?: boolean; keepData?: boolean }) => {
+      code = await runCommand(file, opts);
+    });
+  program
+    .command('validate')
+    .description('check an experiment file without running it')
+    .argument('<experiment...>', 'experiment YAML files')
+    .action((files: string[]) => {
+      for (const f of files) {
+        try {
+          const exp = loadValidated(f, undefined);
+          process.stdout.write(`${f}: ok (${exp.profiles.length} profile(s), ${exp.faults.length} fault(s))\n`);
+        } catch (err) {
+          if (err instanceof ExperimentError) {
+            process.stderr.write(`${err.message}\n`);
+            code = EXIT_BAD_INPUT;
+          } else throw err;
+        }
+      }
+    });
+  program
+    .command('clean')
+    .description('stop every broker, proxy and agent left behind by a crashed run')
+    .option('--all', 'also stop the processes of runs whose harness is still alive')
+    .option('--run <runId>', 'only this run')
+    .action(async (opts: { all?: boolean; run?: string }) => {
+      const env = readEnvironment();
+      const r = await cleanLeftovers(env.cacheDir, { ...(opts.all ? { all: true } : {}), ...(opts.run ? { runId: opts.run } : {}) });
+      for (const k of r.killed) process.stdout.write(`stopped pid ${k.pid} of run ${k.runId}: ${k.cmd.slice(0, 120)}\n`);
+      for (const s of r.skippedLiveRuns) process.stdout.write(`left run ${s} alone: its harness is still running (use --all to stop it too)\n`);
+      process.stdout.write(`clean: stopped ${r.killed.length} process(es), forgot ${r.removedRecords.length} run record(s)\n`);
+    });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    throw err;
+  }
+  return code;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`kafka-chaos: error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  },
+);

@@ -1,0 +1,143 @@
+// Cluster queries the run needs, through the client-facing proxies: topic creation,
+// live leader lookup, and the health wait after healing. Backend-independent.
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { HarnessError } from '../util/errors.ts';
+import { sleep } from '../util/time.ts';
+
+export interface PartitionState {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface HealthReport {
+  healthy: boolean;
+  waitedMs: number;
+  brokersRegistered: number;
+  /** partitions of the test topic and of the offsets topic whose ISR is not full, or that have no leader */
+  underReplicated: string[];
+  detail: string;
+}
+
+export class ClusterAdmin implements AsyncDisposable {
+  private readonly admin: Admin;
+  private connected = false;
+
+  constructor(bootstrap: readonly string[]) {
+    const kafka = new Kafka({
+      clientId: 'kafka-chaos-admin',
+      brokers: [...bootstrap],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1000 },
+    });
+    this.admin = kafka.admin();
+  }
+
+  private async ready(): Promise<Admin> {
+    if (!this.connected) {
+      await this.admin.connect();
+      this.connected = true;
+    }
+    return this.admin;
+  }
+
+  async createTopic(opts: { topic: string; partitions: number; replicationFactor: number; config: Record<string, string>; timeoutMs: number }): Promise<void> {
+    const admin = await this.ready();
+    const created = await admin.createTopics({
+      topics: [
+        {
+          topic: opts.topic,
+          numPartitions: opts.partitions,
+          replicationFactor: opts.replicationFactor,
+          configEntries: Object.entries(opts.config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      waitForLeaders: true,
+      timeout: opts.timeoutMs,
+    });
+    if (!created) throw new HarnessError(`topic ${opts.topic} already exists on a fresh cluster`);
+    const deadline = Date.now() + opts.timeoutMs;
+    // every replica in sync before the workload starts
+    for (;;) {
+      const parts = await this.partitions(opts.topic);
+      if (parts.length === opts.partitions && parts.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) return;
+      if (Date.now() > deadline) throw new HarnessError(`topic ${opts.topic} did not get a full ISR within ${opts.timeoutMs / 1000}s: ${JSON.stringify(parts)}`);
+      await sleep(200);
+    }
+  }
+
+  async partitions(topic: string): Promise<PartitionState[]> {
+    const admin = await this.ready();
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    const t = md.topics.find((x) => x.name === topic);
+    if (!t) throw new HarnessError(`topic ${topic} not found in metadata`);
+    return t.partitions
+      .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The live leader of a partition (-1 when it has none). */
+  async leaderOf(topic: string, partition: number): Promise<number> {
+    const p = (await this.partitions(topic)).find((x) => x.partition === partition);
+    if (!p) throw new HarnessError(`topic ${topic} has no partition ${partition}`);
+    return p.leader;
+  }
+
+  async brokerCount(): Promise<number> {
+    const admin = await this.ready();
+    return (await admin.describeCluster()).brokers.length;
+  }
+
+  async offsets(topic: string): Promise<Array<{ partition: number; low: number; high: number }>> {
+    const admin = await this.ready();
+    const o = await admin.fetchTopicOffsets(topic);
+    return o.map((x) => ({ partition: x.partition, low: Number(x.low), high: Number(x.high) })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    const admin = await this.ready();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+
+  /**
+   * Waits (bounded) until every broker is registered and every partition of the given
+   * topics has a leader and a full ISR. Never throws for an unhealthy cluster: the
+   * report says what was still wrong when the time ran out.
+   */
+  async waitHealthy(opts: { brokers: number; topics: string[]; timeoutMs: number; signal?: AbortSignal }): Promise<HealthReport> {
+    const started = Date.now();
+    let last: HealthReport = { healthy: false, waitedMs: 0, brokersRegistered: 0, underReplicated: [], detail: 'not checked' };
+    for (;;) {
+      try {
+        const brokersRegistered = await this.brokerCount();
+        const underReplicated: string[] = [];
+        for (const topic of opts.topics) {
+          for (const p of await this.partitions(topic)) {
+            if (p.leader < 0 || p.isr.length < p.replicas.length) underReplicated.push(`${topic}-${p.partition} (leader ${p.leader}, isr [${p.isr.join(',')}] of [${p.replicas.join(',')}])`);
+          }
+        }
+        const healthy = brokersRegistered === opts.brokers && underReplicated.length === 0;
+        last = {
+          healthy,
+          waitedMs: Date.now() - started,
+          brokersRegistered,
+          underReplicated,
+          detail: healthy ? 'all brokers registered, every ISR full' : `${brokersRegistered}/${opts.brokers} brokers registered; ${underReplicated.length} partitions not fully in sync`,
+        };
+        if (healthy) return last;
+      } catch (err) {
+        last = { ...last, waitedMs: Date.now() - started, detail: `metadata request failed: ${(err as Error).message}` };
+      }
+      if (Date.now() - started >= opts.timeoutMs || opts.signal?.aborted) return last;
+      await sleep(500);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.connected) await this.admin.disconnect().catch(() => undefined);
+    this.connected = false;
+  }
+}

@@ -1,0 +1,283 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { ToxiproxyClient } from '../proxy/client.ts';
+import { ToxiproxyServer } from '../proxy/server.ts';
+import { findJava, type JavaRuntime } from '../provision/java.ts';
+import { provisionKafka, type KafkaDistribution } from '../provision/kafka.ts';
+import { provisionToxiproxy } from '../provision/toxiproxy.ts';
+import { DEFAULT_TOXIPROXY_VERSION } from '../provision/versions.ts';
+import type { Environment } from '../util/env.ts';
+import { HarnessError } from '../util/errors.ts';
+import { freePorts } from '../util/ports.ts';
+import { ManagedProcess, tail } from '../util/proc.ts';
+import { waitFor } from '../util/time.ts';
+import { runCommand } from '../provision/exec.ts';
+import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
+import { BROKER_LOG4J2, brokerProperties, renderProperties, type BrokerAddresses } from './broker-config.ts';
+
+const HOST = '127.0.0.1';
+
+interface LocalBroker {
+  id: number;
+  addr: BrokerAddresses;
+  configFile: string;
+  dataDir: string;
+  logFile: string;
+  proc: ManagedProcess | undefined;
+  paused: boolean;
+}
+
+/** Brokers as JVM processes on 127.0.0.1, each listener behind its own Toxiproxy proxy. */
+export class LocalBackend implements ClusterBackend {
+  readonly name = 'local';
+  constructor(
+    private readonly env: Environment,
+    private readonly opts: { keepData: boolean } = { keepData: false },
+  ) {}
+
+  async start(spec: ClusterSpec): Promise<Cluster> {
+    const [java, kafka, toxi] = await Promise.all([
+      findJava(this.env.javaHome),
+      provisionKafka({ version: spec.kafkaVersion, cacheDir: this.env.cacheDir, kafkaHome: this.env.kafkaHome, log: spec.log }),
+      provisionToxiproxy({ version: DEFAULT_TOXIPROXY_VERSION, cacheDir: this.env.cacheDir, log: spec.log }),
+    ]);
+    fs.mkdirSync(spec.dir, { recursive: true });
+    const ports = await freePorts(spec.brokers * 6 + 1);
+    const take = () => {
+      const p = ports.shift();
+      if (p === undefined) throw new Error('ran out of ports');
+      return p;
+    };
+    const toxiproxy = await ToxiproxyServer.start({ bin: toxi.bin, port: take(), runId: spec.runId, logDir: spec.dir, signal: spec.signal });
+    const cluster = new LocalCluster(spec, java, kafka, toxiproxy, { toxiproxy: toxi.version, toxiproxySource: toxi.source }, this.opts.keepData);
+    try {
+      for (let id = 1; id <= spec.brokers; id++) {
+        const addr: BrokerAddresses = {
+          bind: { client: { host: HOST, port: take() }, replication: { host: HOST, port: take() }, controller: { host: HOST, port: take() } },
+          proxy: { client: { host: HOST, port: take() }, replication: { host: HOST, port: take() }, controller: { host: HOST, port: take() } },
+        };
+        cluster.addBroker(id, addr);
+      }
+      await cluster.boot();
+      return cluster;
+    } catch (err) {
+      await cluster[Symbol.asyncDispose]();
+      throw err;
+    }
+  }
+}
+
+class LocalCluster implements Cluster {
+  readonly backend = 'local';
+  readonly brokers = new Map<number, LocalBroker>();
+  readonly versions: Record<string, string>;
+  private disposed = false;
+
+  constructor(
+    private readonly spec: ClusterSpec,
+    private readonly java: JavaRuntime,
+    private readonly kafka: KafkaDistribution,
+    private readonly proxyServer: ToxiproxyServer,
+    extra: Record<string, string>,
+    private readonly keepData: boolean,
+  ) {
+    this.versions = {
+      backend: 'local',
+      kafka: kafka.version,
+      kafkaSource: `${kafka.source} (${kafka.location})`,
+      java: java.version,
+      ...extra,
+    };
+  }
+
+  get toxiproxy(): ToxiproxyClient {
+    return this.proxyServer.client;
+  }
+
+  get brokerIds(): number[] {
+    return [...this.brokers.keys()];
+  }
+
+  get bootstrapServers(): string[] {
+    return [...this.brokers.values()].map((b) => `${b.addr.proxy.client.host}:${b.addr.proxy.client.port}`);
+  }
+
+  addBroker(id: number, addr: BrokerAddresses): void {
+    const dir = path.join(this.spec.dir, `broker-${id}`);
+    this.brokers.set(id, {
+      id,
+      addr,
+      configFile: path.join(dir, 'server.properties'),
+      dataDir: path.join(dir, 'data'),
+      logFile: path.join(this.spec.dir, `broker-${id}.log`),
+      proc: undefined,
+      paused: false,
+    });
+  }
+
+  async boot(): Promise<void> {
+    const nodes = new Map([...this.brokers.values()].map((b) => [b.id, b.addr]));
+    for (const b of this.brokers.values()) {
+      const names = proxyNames(b.id);
+      for (const kind of ['client', 'replication', 'controller'] as const) {
+        await this.toxiproxy.createProxy({
+          name: names[kind],
+          listen: `${b.addr.proxy[kind].host}:${b.addr.proxy[kind].port}`,
+          upstream: `${b.addr.bind[kind].host}:${b.addr.bind[kind].port}`,
+        });
+      }
+    }
+    const log4j = path.join(this.spec.dir, 'log4j2.properties');
+    fs.writeFileSync(log4j, BROKER_LOG4J2);
+    const clusterId = crypto.randomBytes(16).toString('base64url');
+    for (const b of this.brokers.values()) {
+      fs.mkdirSync(path.dirname(b.configFile), { recursive: true });
+      const props = brokerProperties({
+        nodeId: b.id,
+        nodes,
+        logDir: b.dataDir,
+        brokers: this.brokers.size,
+        overrides: this.spec.brokerProperties,
+      });
+      fs.writeFileSync(b.configFile, renderProperties(props));
+    }
+    // format every node's storage (in parallel: each is a short JVM run)
+    await Promise.all(
+      [...this.brokers.values()].map(async (b) => {
+        const r = await runCommand(
+          this.java.bin,
+          ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', b.configFile],
+          { timeoutMs: 120_000 },
+        );
+        fs.writeFileSync(path.join(path.dirname(b.configFile), 'format.log'), r.stdout + r.stderr);
+        if (r.code !== 0) throw new HarnessError(`formatting the storage of broker ${b.id} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-2000)}`);
+      }),
+    );
+    for (const b of this.brokers.values()) this.launch(b);
+    await this.waitAllRegistered(120_000);
+  }
+
+  private launch(b: LocalBroker): void {
+    const log4j = path.join(this.spec.dir, 'log4j2.properties');
+    fs.appendFileSync(b.logFile, `\n=== kafka-chaos: starting broker ${b.id} at ${new Date().toISOString()} ===\n`);
+    b.proc = new ManagedProcess({
+      name: `broker-${b.id}`,
+      command: this.java.bin,
+      args: [
+        '-Xms256m',
+        '-Xmx768m',
+        '-XX:+UseG1GC',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${log4j}`,
+        `-Dkafka.chaos.broker=${b.id}`,
+        '-cp',
+        this.kafka.classpath,
+        'kafka.Kafka',
+        b.configFile,
+      ],
+      runId: this.spec.runId,
+      logFile: b.logFile,
+    });
+    b.paused = false;
+  }
+
+  private broker(id: number): LocalBroker {
+    const b = this.brokers.get(id);
+    if (!b) throw new HarnessError(`no broker ${id} (brokers are ${this.brokerIds.join(', ')})`);
+    return b;
+  }
+
+  /** Waits until every running broker is registered in the cluster metadata. */
+  private async waitAllRegistered(timeoutMs: number): Promise<void> {
+    const kafka = new Kafka({ clientId: 'kafka-chaos-boot', brokers: this.bootstrapServers, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = kafka.admin();
+    try {
+      await waitFor({
+        timeoutMs,
+        intervalMs: 500,
+        signal: this.spec.signal,
+        check: async () => {
+          for (const b of this.brokers.values()) {
+            if (b.proc && !b.proc.running) {
+              throw new HarnessError(`broker ${b.id} exited during start-up (${JSON.stringify(b.proc.exit)}); last lines of ${b.logFile}:\n${tail(b.logFile)}`);
+            }
+          }
+          await admin.connect();
+          const cluster = await admin.describeCluster();
+          return cluster.brokers.length === this.brokers.size ? true : undefined;
+        },
+        describeFailure: (e) => {
+          if (e instanceof HarnessError) return e.message;
+          const lines = [...this.brokers.values()].map((b) => `broker ${b.id} (${b.logFile}):\n${tail(b.logFile, 8)}`).join('\n');
+          return `the cluster did not register all ${this.brokers.size} brokers within ${timeoutMs / 1000}s (last error: ${e instanceof Error ? e.message : String(e)})\n${lines}`;
+        },
+      });
+    } catch (err) {
+      throw err instanceof HarnessError ? err : new HarnessError((err as Error).message);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  state(id: number): BrokerState {
+    const b = this.broker(id);
+    if (!b.proc || !b.proc.running) return 'stopped';
+    return b.paused ? 'paused' : 'running';
+  }
+
+  async kill(id: number): Promise<void> {
+    const b = this.broker(id);
+    await b.proc?.kill();
+    b.paused = false;
+  }
+
+  async stop(id: number): Promise<void> {
+    const b = this.broker(id);
+    await b.proc?.stop(30_000);
+    b.paused = false;
+  }
+
+  async start(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.proc?.running) return;
+    this.launch(b);
+  }
+
+  async pause(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.proc?.signal('SIGSTOP')) b.paused = true;
+  }
+
+  async resume(id: number): Promise<void> {
+    const b = this.broker(id);
+    b.proc?.signal('SIGCONT');
+    b.paused = false;
+  }
+
+  async activeController(): Promise<number> {
+    const r = await runCommand(
+      this.java.bin,
+      ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${path.join(this.spec.dir, 'log4j2.properties')}`, 'org.apache.kafka.tools.MetadataQuorumCommand', '--bootstrap-server', this.bootstrapServers.join(','), 'describe', '--status'],
+      { timeoutMs: 60_000 },
+    );
+    const m = /LeaderId:\s+(\d+)/.exec(r.stdout);
+    if (r.code !== 0 || !m?.[1]) throw new HarnessError(`could not find the active controller (kafka-metadata-quorum exit ${r.code}): ${(r.stdout + r.stderr).slice(-500)}`);
+    return Number(m[1]);
+  }
+
+  brokerLog(id: number): string {
+    return this.broker(id).logFile;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    // brokers first, all at once: a clean shutdown is not needed, the data is per run
+    await Promise.all([...this.brokers.values()].map((b) => b.proc?.kill()));
+    await this.proxyServer[Symbol.asyncDispose]();
+    // the logs stay in the run directory; the partition data is large and was read in full by the final read
+    if (!this.keepData) for (const b of this.brokers.values()) fs.rmSync(b.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,650 @@
+/**
+ * The experiment file: zod schemas for what may be written, the types of the resolved
+ * experiment (durations in ms, defaults applied) and `validateExperiment`, which turns
+ * plain data (already parsed from YAML) into a resolved experiment or a list of issues
+ * with paths. Line numbers are the loader's business (load.ts).
+ *
+ * Every object is strict: an unknown key is an error, never silently ignored.
+ */
+import { z } from 'zod';
+import { durationError, formatDuration, parseDuration } from './duration.ts';
+
+// ---------------------------------------------------------------------------------------
+// Resolved types
+// ---------------------------------------------------------------------------------------
+
+/** The outcome metrics a profile may set thresholds on (see DESIGN.md, "Outcomes"). */
+export const METRIC_NAMES = [
+  'attempted',
+  'acked',
+  'failed',
+  'unknown',
+  'lost',
+  'lostAfterConsume',
+  'landedUnacked',
+  'logDuplicates',
+  'notProcessed',
+  'processedTwice',
+  'endToEndLost',
+  'reordered',
+  'unexpected',
+  'present',
+  'processed',
+  'logRecords',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** `{max: N}` means "at most N"; both bounds are inclusive. At least one is set. */
+export interface Threshold {
+  min?: number;
+  max?: number;
+}
+export type Thresholds = Partial<Record<MetricName, Threshold>>;
+
+/** A Kafka broker or topic property value as written in the file. */
+export type PropertyValue = string | number | boolean;
+/** Kafka property name (e.g. `min.insync.replicas`) -> value. */
+export type PropertyMap = Record<string, PropertyValue>;
+
+/**
+ * Producer properties under Kafka's own names. Absent means "not set": the client driver
+ * applies Kafka's default, never this schema.
+ */
+export interface ProducerProps {
+  /** `all` is normalised to -1 */
+  acks?: 0 | 1 | -1;
+  retries?: number;
+  'enable.idempotence'?: boolean;
+  'max.in.flight.requests.per.connection'?: number;
+  'linger.ms'?: number;
+  'batch.size'?: number;
+  'request.timeout.ms'?: number;
+  'retry.backoff.ms'?: number;
+  'delivery.timeout.ms'?: number;
+  'compression.type'?: 'none' | 'gzip';
+  'transactional.id'?: string;
+}
+
+export const CONSUMER_STRATEGIES = ['auto-commit', 'process-then-commit', 'commit-then-process'] as const;
+export type ConsumerStrategy = (typeof CONSUMER_STRATEGIES)[number];
+
+/** How the consumer agent commits, plus Kafka consumer properties (absent = Kafka default). */
+export interface ConsumerSettings {
+  /** default `process-then-commit` */
+  strategy: ConsumerStrategy;
+  /** if given, true exactly when strategy is `auto-commit` */
+  'enable.auto.commit'?: boolean;
+  'auto.commit.interval.ms'?: number;
+  'auto.offset.reset'?: 'earliest' | 'latest';
+  'session.timeout.ms'?: number;
+  'heartbeat.interval.ms'?: number;
+  'isolation.level'?: 'read_uncommitted' | 'read_committed';
+  'max.poll.records'?: number;
+  'group.id'?: string;
+}
+
+export const BROKER_FAULT_ACTIONS = ['broker.kill', 'broker.stop', 'broker.pause'] as const;
+export const AGENT_FAULT_ACTIONS = ['consumer.kill', 'producer.kill'] as const;
+export const FAULT_ACTIONS = [...BROKER_FAULT_ACTIONS, ...AGENT_FAULT_ACTIONS] as const;
+export type BrokerFaultAction = (typeof BROKER_FAULT_ACTIONS)[number];
+export type AgentFaultAction = (typeof AGENT_FAULT_ACTIONS)[number];
+export type FaultAction = BrokerFaultAction | AgentFaultAction;
+
+export const BROKER_ROLES = ['leader', 'follower', 'controller', 'random'] as const;
+export type BrokerRole = (typeof BROKER_ROLES)[number];
+/** a role resolved when the fault fires, or a broker id (1..cluster.brokers) */
+export type BrokerTarget = BrokerRole | number;
+/** an agent index (0..count-1) or a random agent */
+export type AgentTarget = number | 'random';
+
+interface FaultBase {
+  /** ms from the start of the workload */
+  at: number;
+  /** partition whose leader/follower is meant; default 0 */
+  partition: number;
+  /** heal (restart / resume) this many ms after the fault fired; absent: healed at the end of the workload */
+  restartAfter?: number;
+}
+export interface BrokerFaultSpec extends FaultBase {
+  action: BrokerFaultAction;
+  /** default `leader` */
+  target: BrokerTarget;
+}
+export interface AgentFaultSpec extends FaultBase {
+  action: AgentFaultAction;
+  /** default 0 */
+  target: AgentTarget;
+}
+export type FaultSpec = BrokerFaultSpec | AgentFaultSpec;
+
+export interface Profile {
+  name: string;
+  description?: string;
+  producer: ProducerProps;
+  consumer: ConsumerSettings;
+  /** topic property overrides, to be merged over `topic.config` (see `effectiveTopicConfig`) */
+  topic: PropertyMap;
+  /** broker property overrides, to be merged over `cluster.broker` (see `effectiveBrokerConfig`) */
+  broker: PropertyMap;
+  expect: Thresholds;
+}
+
+export interface ClusterSpec {
+  brokers: number;
+  /** absent: the provisioner's pinned default */
+  kafkaVersion?: string;
+  broker: PropertyMap;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** default min(3, cluster.brokers) */
+  replicationFactor: number;
+  config: PropertyMap;
+}
+
+/** All durations in ms. */
+export interface WorkloadSpec {
+  duration: number;
+  /** number of producer agents */
+  producers: number;
+  /** messages per second per producer */
+  rate: number;
+  /** bytes per message value */
+  messageSize: number;
+  /** number of consumer agents */
+  consumers: number;
+  /** simulated work per message before it counts as processed */
+  processingTime: number;
+  drainTimeout: number;
+  healthTimeout: number;
+}
+
+/** The experiment with every default applied. */
+export interface ResolvedExperiment {
+  name: string;
+  description?: string;
+  seed: number;
+  cluster: ClusterSpec;
+  topic: TopicSpec;
+  workload: WorkloadSpec;
+  faults: FaultSpec[];
+  profiles: Profile[];
+}
+
+/** A loaded experiment: resolved, plus where it came from. */
+export interface Experiment extends ResolvedExperiment {
+  /** absolute path of the experiment file */
+  file: string;
+  /** the file's text as read */
+  source: string;
+}
+
+/** Topic config for one profile: `topic.config` with the profile's overrides on top. */
+export function effectiveTopicConfig(experiment: ResolvedExperiment, profile: Profile): PropertyMap {
+  return { ...experiment.topic.config, ...profile.topic };
+}
+
+/** Broker config for one profile: `cluster.broker` with the profile's overrides on top. */
+export function effectiveBrokerConfig(experiment: ResolvedExperiment, profile: Profile): PropertyMap {
+  return { ...experiment.cluster.broker, ...profile.broker };
+}
+
+// ---------------------------------------------------------------------------------------
+// Schemas (input as written -> output close to the resolved types)
+// ---------------------------------------------------------------------------------------
+
+/** A short rendering of a value for messages: strings quoted, YAML words for the rest. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null (empty value)';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+/** A duration field: `10s` -> 10000. `min` in ms, inclusive. */
+function duration(min = 0) {
+  return z
+    .string({ error: (iss) => (iss.input === undefined ? undefined : durationMessage(iss.input)) })
+    .transform((s, ctx) => {
+      let ms: number;
+      try {
+        ms = parseDuration(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message, input: s });
+        return z.NEVER;
+      }
+      if (ms < min) {
+        ctx.addIssue({ code: 'custom', message: `must be at least ${formatDuration(min)}, got ${s}`, input: s });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+function durationMessage(input: unknown): string {
+  if (typeof input === 'string') return durationError(input).message;
+  return `expected a duration like 500ms, 10s or 2m, got ${describeValue(input)}`;
+}
+
+const KAFKA_PROPERTY_NAME = /^[a-z0-9]+(\.[a-z0-9]+)*$/;
+const propertyMap = z
+  .record(
+    z.string().regex(KAFKA_PROPERTY_NAME, {
+      error: (iss) => `not a Kafka property name (lowercase words joined by dots, like min.insync.replicas): ${describeValue(iss.input)}`,
+    }),
+    z.union([z.string(), z.number(), z.boolean()], {
+      error: (iss) => `expected a string, number or boolean, got ${describeValue(iss.input)}`,
+    }),
+  )
+  .prefault({});
+
+const ProducerSchema = z.strictObject({
+  acks: z
+    .literal([0, 1, -1, 'all'])
+    .transform((v): 0 | 1 | -1 => (v === 'all' ? -1 : v))
+    .optional(),
+  retries: z.int().min(0).optional(),
+  'enable.idempotence': z.boolean().optional(),
+  'max.in.flight.requests.per.connection': z.int().min(1).optional(),
+  'linger.ms': z.int().min(0).optional(),
+  'batch.size': z.int().min(1).optional(),
+  'request.timeout.ms': z.int().min(1).optional(),
+  'retry.backoff.ms': z.int().min(0).optional(),
+  'delivery.timeout.ms': z.int().min(1).optional(),
+  'compression.type': z.enum(['none', 'gzip']).optional(),
+  'transactional.id': z.string().min(1).optional(),
+});
+
+const ConsumerSchema = z
+  .strictObject({
+    strategy: z.enum(CONSUMER_STRATEGIES).default('process-then-commit'),
+    'enable.auto.commit': z.boolean().optional(),
+    'auto.commit.interval.ms': z.int().min(1).optional(),
+    'auto.offset.reset': z.enum(['earliest', 'latest']).optional(),
+    'session.timeout.ms': z.int().min(1).optional(),
+    'heartbeat.interval.ms': z.int().min(1).optional(),
+    'isolation.level': z.enum(['read_uncommitted', 'read_committed']).optional(),
+    'max.poll.records': z.int().min(1).optional(),
+    'group.id': z.string().min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const auto = c['enable.auto.commit'];
+    if (auto !== undefined && auto !== (c.strategy === 'auto-commit')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['enable.auto.commit'],
+        input: auto,
+        message: `${auto} conflicts with strategy ${c.strategy}: auto-commit needs true, process-then-commit and commit-then-process need false (or leave it out)`,
+      });
+    }
+  });
+
+const ThresholdObject = z
+  .strictObject({ max: z.int().min(0).optional(), min: z.int().min(0).optional() })
+  .superRefine((t, ctx) => {
+    if (t.min === undefined && t.max === undefined) {
+      ctx.addIssue({ code: 'custom', input: t, message: 'set min, max or both' });
+    } else if (t.min !== undefined && t.max !== undefined && t.min > t.max) {
+      ctx.addIssue({ code: 'custom', path: ['min'], input: t.min, message: `min ${t.min} is greater than max ${t.max}` });
+    }
+  });
+const ThresholdSchema = z
+  .union([z.int().min(0), ThresholdObject], {
+    error: (iss) => `expected a count N (meaning at most N) or {min, max}, got ${describeValue(iss.input)}`,
+  })
+  .transform((t): Threshold => {
+    if (typeof t === 'number') return { max: t };
+    const out: Threshold = {};
+    if (t.min !== undefined) out.min = t.min;
+    if (t.max !== undefined) out.max = t.max;
+    return out;
+  });
+
+const ExpectSchema = z.strictObject(
+  Object.fromEntries(METRIC_NAMES.map((m) => [m, ThresholdSchema.optional()])) as Record<
+    MetricName,
+    z.ZodOptional<typeof ThresholdSchema>
+  >,
+);
+
+const ProfileSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    error: (iss) => `profile names are letters, digits, '.', '_' and '-', starting with a letter or digit; got ${describeValue(iss.input)}`,
+  }),
+  description: z.string().optional(),
+  producer: ProducerSchema.prefault({}),
+  consumer: ConsumerSchema.prefault({}),
+  topic: propertyMap,
+  broker: propertyMap,
+  expect: ExpectSchema.prefault({}),
+});
+
+const isBrokerAction = (a: unknown): a is BrokerFaultAction => (BROKER_FAULT_ACTIONS as readonly unknown[]).includes(a);
+const isAgentAction = (a: unknown): a is AgentFaultAction => (AGENT_FAULT_ACTIONS as readonly unknown[]).includes(a);
+const isBrokerRole = (t: unknown): t is BrokerRole => (BROKER_ROLES as readonly unknown[]).includes(t);
+
+/** The target's form depends on the action; checked even when other keys of the fault are wrong. */
+function targetProblem(action: unknown, target: unknown): string | undefined {
+  if (target === undefined) return undefined;
+  if (isBrokerAction(action)) {
+    if (isBrokerRole(target) || (Number.isSafeInteger(target) && (target as number) >= 1)) return undefined;
+    return `expected leader, follower, controller, random or a broker id (1, 2, ...) for ${action}, got ${describeValue(target)}`;
+  }
+  if (isAgentAction(action)) {
+    if (target === 'random' || (Number.isSafeInteger(target) && (target as number) >= 0)) return undefined;
+    const role = action === 'consumer.kill' ? 'consumer' : 'producer';
+    return `expected a ${role} index (0, 1, ...) or random for ${action}, got ${describeValue(target)}`;
+  }
+  return undefined; // the action itself is reported
+}
+
+const FaultSchema = z
+  .strictObject({
+    at: duration(),
+    action: z.enum(FAULT_ACTIONS),
+    target: z.unknown().optional(),
+    partition: z.int().min(0).default(0),
+    restartAfter: duration().optional(),
+  })
+  .superRefine(
+    (f, ctx) => {
+      if (typeof f !== 'object' || f === null) return;
+      const problem = targetProblem(f.action, f.target);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], input: f.target, message: problem });
+    },
+    { when: () => true },
+  )
+  .transform((f): FaultSpec => {
+    const base: FaultBase = { at: f.at, partition: f.partition };
+    if (f.restartAfter !== undefined) base.restartAfter = f.restartAfter;
+    if (isBrokerAction(f.action)) {
+      return { ...base, action: f.action, target: (f.target as BrokerTarget | undefined) ?? 'leader' };
+    }
+    return { ...base, action: f.action as AgentFaultAction, target: (f.target as AgentTarget | undefined) ?? 0 };
+  });
+
+const ClusterSchema = z.strictObject({
+  brokers: z.int().min(1).max(9).default(3),
+  kafkaVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, { error: (iss) => `expected a version like 4.1.0, got ${describeValue(iss.input)}` })
+    .optional(),
+  broker: propertyMap,
+});
+
+const TopicSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, {
+      error: (iss) => `topic names are letters, digits, '.', '_' and '-'; got ${describeValue(iss.input)}`,
+    })
+    .default('chaos'),
+  partitions: z.int().min(1).max(64).default(3),
+  replicationFactor: z.int().min(1).optional(),
+  config: propertyMap,
+});
+
+const WorkloadSchema = z.strictObject({
+  duration: duration(1000),
+  producers: z.int().min(0).max(16).default(1),
+  rate: z.int().min(1).max(100_000).default(200),
+  messageSize: z.int().min(128).max(1_048_576).default(256),
+  consumers: z.int().min(0).max(16).default(1),
+  processingTime: duration().default(0),
+  drainTimeout: duration().default(60_000),
+  healthTimeout: duration().default(60_000),
+});
+
+/** The experiment file as written; its output still lacks the defaults that depend on other sections. */
+export const ExperimentFileSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, {
+    error: (iss) => `experiment names are lowercase letters, digits and '-', starting with a letter or digit; got ${describeValue(iss.input)}`,
+  }),
+  description: z.string().optional(),
+  seed: z.int().min(0).default(1),
+  cluster: ClusterSchema.prefault({}),
+  topic: TopicSchema.prefault({}),
+  workload: WorkloadSchema,
+  faults: z.array(FaultSchema).prefault([]),
+  profiles: z.array(ProfileSchema).min(1, { error: 'at least one profile is required' }),
+});
+export type ExperimentFile = z.input<typeof ExperimentFileSchema>;
+
+export const schemas = {
+  experiment: ExperimentFileSchema,
+  cluster: ClusterSchema,
+  topic: TopicSchema,
+  workload: WorkloadSchema,
+  fault: FaultSchema,
+  profile: ProfileSchema,
+  producer: ProducerSchema,
+  consumer: ConsumerSchema,
+  threshold: ThresholdSchema,
+};
+
+// ---------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------
+
+export type IssuePath = Array<string | number>;
+
+/**
+ * One problem with the data. `at` tells the loader where to point: at the key itself
+ * (unknown or malformed key), at the value, or at the mapping that lacks a required key.
+ */
+export interface SchemaIssue {
+  path: IssuePath;
+  message: string;
+  at: 'key' | 'value' | 'parent';
+}
+
+export type ValidationResult = { ok: true; experiment: ResolvedExperiment } | { ok: false; issues: SchemaIssue[] };
+
+/** `profiles[1].producer.acks`; the empty path is the empty string. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+const EXPECTED_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+};
+
+function isIntegerSchema(inst: unknown): boolean {
+  const def = (inst as { _zod?: { def?: { format?: unknown } } } | undefined)?._zod?.def;
+  return def?.format === 'safeint' || def?.format === 'int32';
+}
+
+/** Messages for zod's own issues, worded for people editing YAML. Custom messages take precedence. */
+function makeErrorMap(unknownKeyContext: Map<string, string[]>): z.core.$ZodErrorMap {
+  return (iss) => {
+    switch (iss.code) {
+      case 'invalid_type':
+        if (iss.input === undefined) return 'required key is missing';
+        return `expected ${EXPECTED_WORDS[isIntegerSchema(iss.inst) ? 'int' : iss.expected] ?? iss.expected}, got ${describeValue(iss.input)}`;
+      case 'too_small':
+      case 'too_big': {
+        const small = iss.code === 'too_small';
+        const bound = small ? iss.minimum : iss.maximum;
+        if (iss.origin === 'array') return small ? `must have at least ${bound} item(s)` : `must have at most ${bound} item(s)`;
+        if (iss.origin === 'string') return small ? `must not be shorter than ${bound} character(s)` : `must not be longer than ${bound} character(s)`;
+        const op = small ? (iss.inclusive ? '>=' : '>') : iss.inclusive ? '<=' : '<';
+        return `must be ${op} ${String(bound)}, got ${describeValue(iss.input)}`;
+      }
+      case 'invalid_value':
+        return `expected one of ${iss.values.map((v) => (typeof v === 'string' ? v : String(v))).join(', ')}; got ${describeValue(iss.input)}`;
+      case 'invalid_format':
+        return `has the wrong format: ${describeValue(iss.input)}`;
+      case 'unrecognized_keys': {
+        const inst = iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined;
+        const shape = inst?._zod?.def?.shape;
+        if (shape) unknownKeyContext.set(JSON.stringify(iss.path ?? []), Object.keys(shape));
+        return `unknown key(s): ${iss.keys.join(', ')}`;
+      }
+      case 'invalid_key':
+        return iss.issues[0]?.message ?? 'invalid key';
+      case 'invalid_union':
+        return `does not match any allowed form: ${describeValue(iss.input)}`;
+      default:
+        return undefined;
+    }
+  };
+}
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+function unknownKeyMessage(key: string, allowed: string[] | undefined): string {
+  if (allowed === undefined || allowed.length === 0) return 'unknown key';
+  const near = allowed
+    .map((a) => ({ a, d: distance(key.toLowerCase(), a.toLowerCase()) }))
+    .filter(({ a, d }) => d <= (a.length <= 3 ? 1 : Math.max(2, Math.floor(a.length / 3))))
+    .sort((x, y) => x.d - y.d)[0];
+  if (near) return `unknown key; did you mean ${near.a}?`;
+  return `unknown key; allowed here: ${allowed.join(', ')}`;
+}
+
+function convertIssues(issues: readonly z.core.$ZodIssue[], unknownKeyContext: Map<string, string[]>): SchemaIssue[] {
+  const out: SchemaIssue[] = [];
+  for (const iss of issues) {
+    const path = iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (iss.code === 'unrecognized_keys') {
+      const allowed = unknownKeyContext.get(JSON.stringify(iss.path));
+      for (const key of iss.keys) out.push({ path: [...path, key], message: unknownKeyMessage(key, allowed), at: 'key' });
+    } else if (iss.code === 'invalid_key') {
+      out.push({ path, message: iss.message, at: 'key' });
+    } else if (iss.code === 'invalid_type' && iss.input === undefined) {
+      out.push({ path, message: iss.message, at: 'parent' });
+    } else {
+      out.push({ path, message: iss.message, at: 'value' });
+    }
+  }
+  return out;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses one section on its own, for the checks that span sections; undefined if it is invalid. */
+function section<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | undefined {
+  const r = schema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+/**
+ * Checks that relate different sections. Each runs when the sections it needs are valid
+ * by themselves, so they are reported together with the structural issues of other parts.
+ */
+function crossCheck(raw: unknown): SchemaIssue[] {
+  if (!isRecord(raw)) return [];
+  const issues: SchemaIssue[] = [];
+  const cluster = section(ClusterSchema.prefault({}), raw.cluster);
+  const topic = section(TopicSchema.prefault({}), raw.topic);
+  const workload = section(WorkloadSchema, raw.workload);
+
+  if (cluster && topic?.replicationFactor !== undefined && topic.replicationFactor > cluster.brokers) {
+    issues.push({
+      path: ['topic', 'replicationFactor'],
+      at: 'value',
+      message: `replication factor ${topic.replicationFactor} is more than the ${cluster.brokers} broker(s) of the cluster (cluster.brokers)`,
+    });
+  }
+
+  if (Array.isArray(raw.faults)) {
+    raw.faults.forEach((rawFault, i) => {
+      const f = section(FaultSchema, rawFault);
+      if (!f) return;
+      const at = (key: string): IssuePath => ['faults', i, key];
+      if (workload && f.at >= workload.duration) {
+        issues.push({
+          path: at('at'),
+          at: 'value',
+          message: `fault at ${formatDuration(f.at)} would fire after the workload ends (workload.duration is ${formatDuration(workload.duration)})`,
+        });
+      }
+      if (topic && f.partition >= topic.partitions) {
+        issues.push({
+          path: at('partition'),
+          at: 'value',
+          message: `partition ${f.partition} does not exist: the topic has ${topic.partitions} partition(s) (0..${topic.partitions - 1})`,
+        });
+      }
+      if (isBrokerAction(f.action)) {
+        if (cluster && typeof f.target === 'number' && f.target > cluster.brokers) {
+          issues.push({
+            path: at('target'),
+            at: 'value',
+            message: `broker ${f.target} does not exist: the cluster has ${cluster.brokers} broker(s) (ids 1..${cluster.brokers})`,
+          });
+        }
+      } else if (workload) {
+        const role = f.action === 'consumer.kill' ? 'consumer' : 'producer';
+        const count = role === 'consumer' ? workload.consumers : workload.producers;
+        const field = role === 'consumer' ? 'workload.consumers' : 'workload.producers';
+        if (count === 0) {
+          issues.push({ path: at('target'), at: 'value', message: `${f.action} needs a ${role}, but ${field} is 0` });
+        } else if (typeof f.target === 'number' && f.target >= count) {
+          issues.push({
+            path: at('target'),
+            at: 'value',
+            message: `${role} ${f.target} does not exist: ${field} is ${count} (indexes 0..${count - 1})`,
+          });
+        }
+      }
+    });
+  }
+
+  if (Array.isArray(raw.profiles)) {
+    const seen = new Map<string, number>();
+    raw.profiles.forEach((p, i) => {
+      if (!isRecord(p) || typeof p.name !== 'string') return;
+      const first = seen.get(p.name);
+      if (first === undefined) seen.set(p.name, i);
+      else issues.push({ path: ['profiles', i, 'name'], at: 'value', message: `duplicate profile name ${p.name} (also profiles[${first}])` });
+    });
+  }
+  return issues;
+}
+
+/** Validates plain data (e.g. from YAML) and applies every default. */
+export function validateExperiment(raw: unknown): ValidationResult {
+  const unknownKeyContext = new Map<string, string[]>();
+  const parsed = ExperimentFileSchema.safeParse(raw, { reportInput: true, error: makeErrorMap(unknownKeyContext) });
+  const issues = [...(parsed.success ? [] : convertIssues(parsed.error.issues, unknownKeyContext)), ...crossCheck(raw)];
+  if (issues.length > 0 || !parsed.success) return { ok: false, issues };
+  const f = parsed.data;
+  const experiment: ResolvedExperiment = {
+    name: f.name,
+    ...(f.description !== undefined ? { description: f.description } : {}),
+    seed: f.seed,
+    cluster: f.cluster,
+    topic: { ...f.topic, replicationFactor: f.topic.replicationFactor ?? Math.min(3, f.cluster.brokers) },
+    workload: f.workload,
+    faults: f.faults,
+    profiles: f.profiles,
+  };
+  return { ok: true, experiment };
+}

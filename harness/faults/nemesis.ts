@@ -1,0 +1,171 @@
+// The nemesis: applies the scheduled faults at their times during the workload, heals
+// them (after restartAfter, or in the heal phase), and records each with real timestamps.
+import type { Cluster } from '../cluster/backend.ts';
+import { HarnessError } from '../util/errors.ts';
+import { sleep } from '../util/time.ts';
+import type { ScheduledFault } from './schedule.ts';
+
+/** What the nemesis can act on. The runner provides it; the nemesis knows nothing else. */
+export interface FaultWorld {
+  cluster: Cluster;
+  leaderOf(partition: number): Promise<number>;
+  replicasOf(partition: number): Promise<number[]>;
+  activeController(): Promise<number>;
+  agent(role: 'producer' | 'consumer', index: number): { kill(): Promise<void>; start(): Promise<void>; readonly name: string } | undefined;
+  /** milliseconds since the workload started */
+  elapsed(): number;
+}
+
+export interface TimelineEntry {
+  index: number;
+  action: string;
+  target: string;
+  /** what the target resolved to when the fault fired, e.g. "broker 2" or "consumer c0" */
+  resolved: string;
+  scheduledAtMs: number;
+  appliedAt: string | null;
+  appliedAtMs: number | null;
+  heal: string;
+  healedAt: string | null;
+  healedAtMs: number | null;
+  /** why a fault could not be applied or healed (the run reports it; it is never silent) */
+  error?: string;
+}
+
+interface Active {
+  entry: TimelineEntry;
+  heal: () => Promise<void>;
+  healing: Promise<void> | undefined;
+}
+
+export class Nemesis {
+  readonly timeline: TimelineEntry[] = [];
+  private readonly active: Active[] = [];
+  private stopped = false;
+  private readonly healTimers = new AbortController();
+
+  constructor(
+    private readonly schedule: readonly ScheduledFault[],
+    private readonly world: FaultWorld,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Runs the schedule until every fault has fired or `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    for (const f of this.schedule) {
+      const wait = f.atMs - this.world.elapsed();
+      if (wait > 0) {
+        try {
+          await sleep(wait, signal);
+        } catch {
+          return;
+        }
+      }
+      if (this.stopped || signal.aborted) return;
+      await this.fire(f);
+    }
+  }
+
+  private async resolveBroker(f: ScheduledFault): Promise<number> {
+    if (typeof f.target === 'number') return f.target;
+    if (f.drawn !== undefined) return f.drawn;
+    if (f.target === 'leader') {
+      const leader = await this.world.leaderOf(f.partition);
+      if (leader < 0) throw new HarnessError(`partition ${f.partition} has no leader right now`);
+      return leader;
+    }
+    if (f.target === 'follower') {
+      const [leader, replicas] = await Promise.all([this.world.leaderOf(f.partition), this.world.replicasOf(f.partition)]);
+      const follower = replicas.find((r) => r !== leader);
+      if (follower === undefined) throw new HarnessError(`partition ${f.partition} has no follower`);
+      return follower;
+    }
+    if (f.target === 'controller') return this.world.activeController();
+    throw new HarnessError(`unknown broker target ${String(f.target)}`);
+  }
+
+  private async fire(f: ScheduledFault): Promise<void> {
+    const entry: TimelineEntry = {
+      index: f.index,
+      action: f.action,
+      target: String(f.target) + (f.target === 'leader' || f.target === 'follower' ? ` of partition ${f.partition}` : ''),
+      resolved: '',
+      scheduledAtMs: f.atMs,
+      appliedAt: null,
+      appliedAtMs: null,
+      heal: '',
+      healedAt: null,
+      healedAtMs: null,
+    };
+    this.timeline.push(entry);
+    try {
+      let heal: () => Promise<void>;
+      if (f.action.startsWith('broker.')) {
+        const id = await this.resolveBroker(f);
+        entry.resolved = `broker ${id}`;
+        const c = this.world.cluster;
+        if (f.action === 'broker.kill') {
+          await c.kill(id);
+          entry.heal = 'start';
+          heal = () => c.start(id);
+        } else if (f.action === 'broker.stop') {
+          await c.stop(id);
+          entry.heal = 'start';
+          heal = () => c.start(id);
+        } else {
+          await c.pause(id);
+          entry.heal = 'resume';
+          heal = () => c.resume(id);
+        }
+      } else {
+        const role = f.action === 'consumer.kill' ? 'consumer' : 'producer';
+        const index = typeof f.target === 'number' ? f.target : (f.drawn ?? 0);
+        const agent = this.world.agent(role, index);
+        if (!agent) throw new HarnessError(`there is no ${role} ${index}`);
+        entry.resolved = `${role} ${agent.name}`;
+        await agent.kill();
+        entry.heal = 'restart';
+        heal = () => agent.start();
+      }
+      const at = this.world.elapsed();
+      entry.appliedAt = new Date().toISOString();
+      entry.appliedAtMs = at;
+      this.log(`fault #${f.index} ${f.action} ${entry.resolved} at ${(at / 1000).toFixed(1)}s`);
+      const active: Active = { entry, heal, healing: undefined };
+      this.active.push(active);
+      if (f.restartAfterMs !== undefined) {
+        sleep(f.restartAfterMs, this.healTimers.signal).then(
+          () => (this.stopped ? undefined : this.healOne(active)),
+          () => undefined,
+        );
+      }
+    } catch (err) {
+      entry.error = `not applied: ${(err as Error).message}`;
+      this.log(`fault #${f.index} ${f.action} could not be applied: ${(err as Error).message}`);
+    }
+  }
+
+  private healOne(a: Active): Promise<void> {
+    a.healing ??= this.doHeal(a);
+    return a.healing;
+  }
+
+  private async doHeal(a: Active): Promise<void> {
+    try {
+      await a.heal();
+      a.entry.healedAt = new Date().toISOString();
+      a.entry.healedAtMs = this.world.elapsed();
+      this.log(`fault #${a.entry.index} healed (${a.entry.heal} ${a.entry.resolved}) at ${(a.entry.healedAtMs / 1000).toFixed(1)}s`);
+    } catch (err) {
+      a.entry.error = `heal failed: ${(err as Error).message}`;
+      this.log(`fault #${a.entry.index} heal failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Heals every fault still in effect (waiting for scheduled heals already under way). */
+  async healAll(): Promise<void> {
+    this.stopped = true;
+    this.healTimers.abort();
+    for (const a of this.active) await this.healOne(a);
+  }
+}

@@ -1,0 +1,125 @@
+// The history of a run, as the agents record it. Agents append one JSON object per
+// line to their own ledger file; the reconciler reads them back. Nothing else writes
+// or interprets these files, so this module is the contract between the generator
+// (agents), the nemesis (faults) and the checker (reconcile).
+
+/** A message id is `${producerId}:${seq}`. */
+export type MessageId = string;
+
+export function messageId(producerId: string, seq: number): MessageId {
+  return `${producerId}:${seq}`;
+}
+
+/** Written by a producer agent just before a message is handed to the client. */
+export interface AttemptEvent {
+  e: 'attempt';
+  /** producer id (one per producer agent incarnation), e.g. "p0" */
+  pid: string;
+  seq: number;
+  /** partition the message is addressed to */
+  p: number;
+  /** wall clock, ms since epoch */
+  t: number;
+}
+
+/** The client reported success. `o` is the offset when the broker told it (not with acks=0). */
+export interface AckEvent {
+  e: 'ack';
+  pid: string;
+  seq: number;
+  p: number;
+  o: number | null;
+  t: number;
+}
+
+/**
+ * The client gave up on a message. `definite` is true only when the final cause is a
+ * broker refusal that guarantees the write was not appended (e.g. NOT_ENOUGH_REPLICAS);
+ * timeouts, network errors and NOT_LEADER_OR_FOLLOWER are indeterminate.
+ */
+export interface ErrorEvent {
+  e: 'error';
+  pid: string;
+  seq: number;
+  p: number;
+  code: string;
+  retriable: boolean;
+  definite: boolean;
+  t: number;
+}
+
+/** A consumer agent got a record from the client. `id` is null when the value is not one of ours. */
+export interface ReceivedEvent {
+  e: 'received';
+  /** consumer agent id, e.g. "c0" */
+  cid: string;
+  id: MessageId | null;
+  p: number;
+  o: number;
+  t: number;
+}
+
+/** The application's side effect for a record finished. */
+export interface ProcessedEvent {
+  e: 'processed';
+  cid: string;
+  id: MessageId | null;
+  p: number;
+  o: number;
+  t: number;
+}
+
+/** The consumer committed `o` (the next offset to read) for partition `p`. */
+export interface CommittedEvent {
+  e: 'committed';
+  cid: string;
+  p: number;
+  o: number;
+  t: number;
+}
+
+/** An agent process started (once per incarnation; a restart writes another). */
+export interface StartEvent {
+  e: 'start';
+  agent: string;
+  os: number;
+  t: number;
+}
+
+export type ProducerEvent = AttemptEvent | AckEvent | ErrorEvent | StartEvent;
+export type ConsumerEvent = ReceivedEvent | ProcessedEvent | CommittedEvent | StartEvent;
+export type LedgerEvent = ProducerEvent | ConsumerEvent;
+
+/** What a message value carries (JSON, padded to the configured size). */
+export interface MessagePayload {
+  runId: string;
+  producerId: string;
+  seq: number;
+  sentAt: number;
+  pad?: string;
+}
+
+/** One record of the final read of the log. */
+export interface LogRecord {
+  p: number;
+  o: number;
+  /** parsed id, or null when the value is not a message of this run */
+  id: MessageId | null;
+  /** the raw value when it could not be parsed (truncated to 200 chars) */
+  raw?: string;
+}
+
+/** What the final read saw of one partition. */
+export interface PartitionRead {
+  partition: number;
+  logStartOffset: number;
+  highWatermark: number;
+  /** records returned by the read */
+  records: number;
+}
+
+export interface FinalRead {
+  isolation: 'read_uncommitted' | 'read_committed';
+  partitions: PartitionRead[];
+  records: LogRecord[];
+}

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import type { LedgerEvent } from './events.ts';
+
+/**
+ * Append-only ledger. Every append is one synchronous write(2) of whole lines, so an
+ * event is in the page cache before the agent acts on it, and a SIGKILL keeps
+ * everything written before the kill (no user-space buffer to lose).
+ */
+export class LedgerWriter {
+  private readonly fd: number;
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'a');
+  }
+
+  append(event: LedgerEvent): void {
+    fs.writeSync(this.fd, JSON.stringify(event) + '\n');
+  }
+
+  appendAll(events: readonly LedgerEvent[]): void {
+    if (events.length === 0) return;
+    let chunk = '';
+    for (const e of events) chunk += JSON.stringify(e) + '\n';
+    fs.writeSync(this.fd, chunk);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
