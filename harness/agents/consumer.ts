@@ -78,6 +78,8 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
 
   await consumer.connect();
   await consumer.subscribe({ topic: cfg.topic, fromBeginning: c.fromBeginning });
+  // up and connected; joining the group may wait for a dead member's session to expire
+  send({ type: 'ready' });
   const statsTimer = setInterval(() => send({ type: 'stats', role: 'consumer', received, processed, commits, maxProcessed, busy }), 250);
   await consumer.run({
     autoCommit: c.strategy === 'auto-commit',
@@ -104,7 +106,6 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
       }
     },
   });
-  send({ type: 'ready' });
   await new Promise<void>((resolve) => {
     onStop(async () => {
       resolve();

@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { readEnvironment } from '../../harness/util/env.ts';
+
+/**
+ * Integration tests need Java 17+ (brokers) and Go or toxiproxy-server (Toxiproxy).
+ * On a user's machine without them they skip with the reason; in CI (CI=true) they
+ * must run, so a missing prerequisite fails instead.
+ */
+export function clusterPrerequisites(): { ok: boolean; reason: string } {
+  const missing: string[] = [];
+  const has = (cmd: string, args: string[]) => {
+    try {
+      execFileSync(cmd, args, { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const env = readEnvironment();
+  if (!has(env.javaHome ? `${env.javaHome}/bin/java` : 'java', ['-version'])) missing.push('Java 17+ (java)');
+  if (!has('toxiproxy-server', ['-version']) && !has('go', ['version'])) missing.push('Go or toxiproxy-server');
+  if (!env.kafkaHome && !has('mvn', ['-v'])) missing.push('Maven (mvn) or KAFKA_HOME');
+  if (missing.length === 0) return { ok: true, reason: '' };
+  const reason = `integration tests need ${missing.join(', ')}`;
+  if (env.ci) throw new Error(`${reason}, and CI=true: they must run in CI, not skip`);
+  process.stderr.write(`skipping integration tests: ${reason}\n`);
+  return { ok: false, reason };
+}
