@@ -8,6 +8,7 @@ import { DriverRefusal } from './agents/kafkajs-driver.ts';
 import { LocalBackend } from './cluster/local.ts';
 import { ExperimentError, loadExperiment } from './experiment/load.ts';
 import type { Experiment } from './experiment/schema.ts';
+import { DEFAULT_KAFKA_VERSION } from './provision/versions.ts';
 import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
 import { resolveProfiles, runExperiment } from './run/runner.ts';
@@ -90,7 +91,14 @@ async function runCommand(file: string, opts: { cluster: string; profile?: strin
     fail(`--cluster ${opts.cluster}: only the local backend is available in this version (local, auto)`);
   }
   const backend = new LocalBackend(env, { keepData: opts.keepData ?? false });
-  const runId = `${utcStamp()}-${exp.name}`;
+  try {
+    await backend.prepare({ kafkaVersion: exp.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION, log: (l) => process.stderr.write(`${l}\n`) });
+  } catch (err) {
+    if (err instanceof PrerequisiteError) fail(err.message);
+    throw err;
+  }
+  let runId = `${utcStamp()}-${exp.name}`;
+  for (let n = 2; fs.existsSync(path.resolve(opts.reports, runId)); n++) runId = `${utcStamp()}-${exp.name}-${n}`;
   const runDir = path.resolve(opts.reports, runId);
   const progress = makeProgress(env, opts.quiet ?? false);
   const controller = new AbortController();

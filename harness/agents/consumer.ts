@@ -46,16 +46,28 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   const maxProcessed: Record<number, number> = {};
   const id = cfg.agentId;
 
-  consumer.on(consumer.events.COMMIT_OFFSETS, (event) => {
-    if (c.strategy !== 'auto-commit') return;
-    const t = Date.now();
-    for (const topic of event.payload.topics) {
-      for (const part of topic.partitions) {
-        ledger.append({ e: 'committed', cid: id, p: Number(part.partition), o: Number(part.offset), t });
-        commits++;
-      }
-    }
+  // Auto-commit as the Java client does it: kafkajs would commit after every batch, so
+  // the driver keeps the consumed position itself and commits it at the first poll (here:
+  // the next fetched batch) after auto.commit.interval.ms, and on a graceful close.
+  const position = new Map<number, number>();
+  let lastAutoCommit = Date.now();
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    // partitions may have moved: only positions read from now on are ours to commit
+    position.clear();
   });
+  const commitPosition = async () => {
+    lastAutoCommit = Date.now();
+    const entries = [...position.entries()];
+    if (entries.length === 0) return;
+    try {
+      await consumer.commitOffsets(entries.map(([partition, next]) => ({ topic: cfg.topic, partition, offset: String(next) })));
+      const t = Date.now();
+      ledger.appendAll(entries.map(([partition, next]) => ({ e: 'committed' as const, cid: id, p: partition, o: next, t })));
+      commits += entries.length;
+    } catch (err) {
+      process.stderr.write(`[${id}] auto-commit failed: ${(err as Error).message}\n`);
+    }
+  };
 
   const commit = async (partition: number, next: number) => {
     try {
@@ -81,26 +93,35 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   // up and connected; joining the group may wait for a dead member's session to expire
   send({ type: 'ready' });
   const statsTimer = setInterval(() => send({ type: 'stats', role: 'consumer', received, processed, commits, maxProcessed, busy }), 250);
+  // Records arrive a fetched batch at a time (like the records of one poll() in the Java
+  // client). commit-then-process commits the whole batch as soon as it arrives;
+  // process-then-commit commits after processing it; auto-commit leaves commits to the
+  // client's timer.
   await consumer.run({
-    autoCommit: c.strategy === 'auto-commit',
-    autoCommitInterval: c.strategy === 'auto-commit' ? c.autoCommitIntervalMs : null,
+    autoCommit: false,
+    eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachMessage: async ({ partition, message }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const partition = batch.partition;
+      if (batch.messages.length === 0) return;
       busy = true;
       try {
-        const offset = Number(message.offset);
-        const mid = parseMessageId(message.value, cfg.runId);
-        ledger.append({ e: 'received', cid: id, id: mid, p: partition, o: offset, t: Date.now() });
-        received++;
-        if (c.strategy === 'commit-then-process') {
-          await commit(partition, offset + 1);
-          await process1(partition, offset, mid);
-        } else if (c.strategy === 'process-then-commit') {
-          await process1(partition, offset, mid);
-          await commit(partition, offset + 1);
-        } else {
-          await process1(partition, offset, mid);
+        if (c.strategy === 'auto-commit' && Date.now() - lastAutoCommit >= c.autoCommitIntervalMs) await commitPosition();
+        const t = Date.now();
+        const items = batch.messages.map((m) => ({ offset: Number(m.offset), mid: parseMessageId(m.value, cfg.runId) }));
+        ledger.appendAll(items.map((m) => ({ e: 'received' as const, cid: id, id: m.mid, p: partition, o: m.offset, t })));
+        received += items.length;
+        position.set(partition, items[items.length - 1]!.offset + 1);
+        if (c.strategy === 'commit-then-process') await commit(partition, items[items.length - 1]!.offset + 1);
+        let done = -1;
+        for (const m of items) {
+          if (!isRunning() || isStale()) break;
+          await process1(partition, m.offset, m.mid);
+          resolveOffset(String(m.offset));
+          done = m.offset;
+          await heartbeat();
         }
+        if (c.strategy === 'process-then-commit' && done >= 0) await commit(partition, done + 1);
       } finally {
         busy = false;
       }
@@ -113,6 +134,7 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   });
   clearInterval(statsTimer);
   send({ type: 'stats', role: 'consumer', received, processed, commits, maxProcessed, busy });
-  // a graceful leave: auto-commit commits what was processed, the group rebalances at once
+  // a graceful close: auto-commit commits its position, the group rebalances at once
+  if (c.strategy === 'auto-commit') await commitPosition();
   await consumer.disconnect().catch(() => undefined);
 }

@@ -56,5 +56,10 @@ export interface Cluster extends AsyncDisposable {
 
 export interface ClusterBackend {
   readonly name: string;
+  /**
+   * Checks prerequisites and provisions what the backend needs (once, cached) before
+   * anything starts; throws a PrerequisiteError naming what is missing.
+   */
+  prepare(opts: { kafkaVersion: string; log: (line: string) => void }): Promise<void>;
   start(spec: ClusterSpec): Promise<Cluster>;
 }

@@ -6,7 +6,7 @@ import type { ToxiproxyClient } from '../proxy/client.ts';
 import { ToxiproxyServer } from '../proxy/server.ts';
 import { findJava, type JavaRuntime } from '../provision/java.ts';
 import { provisionKafka, type KafkaDistribution } from '../provision/kafka.ts';
-import { provisionToxiproxy } from '../provision/toxiproxy.ts';
+import { provisionToxiproxy, type ToxiproxyBinary } from '../provision/toxiproxy.ts';
 import { DEFAULT_TOXIPROXY_VERSION } from '../provision/versions.ts';
 import type { Environment } from '../util/env.ts';
 import { HarnessError } from '../util/errors.ts';
@@ -37,12 +37,28 @@ export class LocalBackend implements ClusterBackend {
     private readonly opts: { keepData: boolean } = { keepData: false },
   ) {}
 
+  private provisioned = new Map<string, Promise<[JavaRuntime, KafkaDistribution, ToxiproxyBinary]>>();
+
+  prepare(opts: { kafkaVersion: string; log: (line: string) => void }): Promise<void> {
+    return this.provision(opts.kafkaVersion, opts.log).then(() => undefined);
+  }
+
+  private provision(kafkaVersion: string, log: (line: string) => void): Promise<[JavaRuntime, KafkaDistribution, ToxiproxyBinary]> {
+    let p = this.provisioned.get(kafkaVersion);
+    if (!p) {
+      p = Promise.all([
+        findJava(this.env.javaHome),
+        provisionKafka({ version: kafkaVersion, cacheDir: this.env.cacheDir, kafkaHome: this.env.kafkaHome, log }),
+        provisionToxiproxy({ version: DEFAULT_TOXIPROXY_VERSION, cacheDir: this.env.cacheDir, log }),
+      ]);
+      this.provisioned.set(kafkaVersion, p);
+      p.catch(() => this.provisioned.delete(kafkaVersion));
+    }
+    return p;
+  }
+
   async start(spec: ClusterSpec): Promise<Cluster> {
-    const [java, kafka, toxi] = await Promise.all([
-      findJava(this.env.javaHome),
-      provisionKafka({ version: spec.kafkaVersion, cacheDir: this.env.cacheDir, kafkaHome: this.env.kafkaHome, log: spec.log }),
-      provisionToxiproxy({ version: DEFAULT_TOXIPROXY_VERSION, cacheDir: this.env.cacheDir, log: spec.log }),
-    ]);
+    const [java, kafka, toxi] = await this.provision(spec.kafkaVersion, spec.log);
     fs.mkdirSync(spec.dir, { recursive: true });
     const ports = await freePorts(spec.brokers * 6 + 1);
     const take = () => {
