@@ -69,9 +69,13 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
     }
   };
 
+  // once closing, kafkajs silently skips commits: none may be recorded as made
+  let closing = false;
   const commit = async (partition: number, next: number) => {
+    if (closing) return;
     try {
       await consumer.commitOffsets([{ topic: cfg.topic, partition, offset: String(next) }]);
+      if (closing) return;
       ledger.append({ e: 'committed', cid: id, p: partition, o: next, t: Date.now() });
       commits++;
     } catch (err) {
@@ -101,7 +105,7 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
       const partition = batch.partition;
       if (batch.messages.length === 0) return;
       busy = true;
@@ -114,14 +118,24 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
         position.set(partition, items[items.length - 1]!.offset + 1);
         if (c.strategy === 'commit-then-process') await commit(partition, items[items.length - 1]!.offset + 1);
         let done = -1;
+        // like a Java poll loop, the records in hand are processed even if the group
+        // starts rebalancing meanwhile; the rebalance is taken up after the batch
+        let rebalance: unknown;
         for (const m of items) {
-          if (!isRunning() || isStale()) break;
+          if (!isRunning()) break;
           await process1(partition, m.offset, m.mid);
           resolveOffset(String(m.offset));
           done = m.offset;
-          await heartbeat();
+          if (rebalance === undefined) {
+            try {
+              await heartbeat();
+            } catch (err) {
+              rebalance = err;
+            }
+          }
         }
         if (c.strategy === 'process-then-commit' && done >= 0) await commit(partition, done + 1);
+        if (rebalance !== undefined) throw rebalance;
       } finally {
         busy = false;
       }
@@ -136,5 +150,6 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   send({ type: 'stats', role: 'consumer', received, processed, commits, maxProcessed, busy });
   // a graceful close: auto-commit commits its position, the group rebalances at once
   if (c.strategy === 'auto-commit') await commitPosition();
+  closing = true;
   await consumer.disconnect().catch(() => undefined);
 }

@@ -19,6 +19,8 @@ export class AgentHandle {
   /** stats of earlier incarnations, so live counts do not drop after a restart */
   private carried = { a: 0, b: 0, c: 0 };
   private fatal: string | undefined;
+  /** highest processed offset per partition over every incarnation (consumers) */
+  readonly maxProcessed = new Map<number, number>();
   readonly logFile: string;
 
   constructor(
@@ -64,7 +66,9 @@ export class AgentHandle {
     }
     const n = this.incarnation++;
     const agentId = this.baseConfig.role === 'producer' && n > 0 ? `${this.baseConfig.agentId}.r${n}` : this.baseConfig.agentId;
-    const config: AgentConfig = { ...this.baseConfig, agentId };
+    // one ledger file per incarnation: a torn last line of a killed agent stays at the end of its own file
+    const ledgerFile = n > 0 ? this.baseConfig.ledgerFile.replace(/\.jsonl$/, `.r${n}.jsonl`) : this.baseConfig.ledgerFile;
+    const config: AgentConfig = { ...this.baseConfig, agentId, ledgerFile };
     const configFile = path.join(this.dir, `${this.name}.config.json`);
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     fs.appendFileSync(this.logFile, `=== kafka-chaos: starting ${this.name} (${agentId}) at ${new Date().toISOString()} ===\n`);
@@ -81,7 +85,12 @@ export class AgentHandle {
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new HarnessError(`${this.name} did not connect within ${timeoutMs / 1000}s; see ${this.logFile}:\n${tail(this.logFile)}`)), timeoutMs);
       proc.child.on('message', (msg: AgentMessage) => {
-        if (msg.type === 'stats') this.lastStats = msg;
+        if (msg.type === 'stats') {
+          this.lastStats = msg;
+          if (msg.role === 'consumer') {
+            for (const [p, o] of Object.entries(msg.maxProcessed)) this.maxProcessed.set(Number(p), Math.max(this.maxProcessed.get(Number(p)) ?? -1, o));
+          }
+        }
         else if (msg.type === 'ready') {
           clearTimeout(timer);
           resolve();

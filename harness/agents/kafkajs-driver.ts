@@ -165,12 +165,17 @@ export function classifyError(err: unknown): ClassifiedError {
   let e: unknown = err;
   const seen = new Set<unknown>();
   let retriable = false;
+  // kafkajs retries internally and reports only the last attempt's error: if there was
+  // more than one attempt, an earlier one may have been appended (a timeout after the
+  // broker wrote it), so the outcome is indeterminate whatever the last cause says
+  let retried = false;
   while (e && typeof e === 'object' && !seen.has(e)) {
     seen.add(e);
-    const o = e as { type?: unknown; name?: unknown; cause?: unknown; originalError?: unknown; retriable?: unknown; errors?: unknown };
+    const o = e as { type?: unknown; name?: unknown; cause?: unknown; originalError?: unknown; retriable?: unknown; errors?: unknown; retryCount?: unknown };
     if (typeof o.retriable === 'boolean') retriable = o.retriable;
+    if (typeof o.retryCount === 'number' && o.retryCount > 0) retried = true;
     if (typeof o.type === 'string' && o.type.length > 0) {
-      return { code: o.type, retriable, definite: DEFINITE_REFUSALS.has(o.type) };
+      return { code: o.type, retriable, definite: DEFINITE_REFUSALS.has(o.type) && !retried };
     }
     const next = o.cause ?? o.originalError ?? (Array.isArray(o.errors) ? o.errors[0] : undefined);
     if (!next) return { code: typeof o.name === 'string' ? o.name : 'Error', retriable, definite: false };

@@ -65,20 +65,22 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     attempted += batch.length;
     inFlight += batch.length;
     sending.set(partition, (sending.get(partition) ?? 0) + 1);
-    let settled = false;
-    const finish = () => {
+    // `reported`: the application has heard the outcome (ack, error or the delivery
+    // timeout) and hears nothing after it. The in-flight slot stays taken until kafkajs
+    // itself gives up or succeeds: it may still be retrying after the timeout, and a
+    // second send on the partition meanwhile would break ordering and idempotence.
+    let reported = false;
+    const release = () => {
       inFlight -= batch.length;
       sending.set(partition, (sending.get(partition) ?? 1) - 1);
       pump(partition, stopping);
     };
-    // delivery.timeout.ms: the application hears a timeout, and nothing after it
     const deadline = setTimeout(() => {
-      if (settled) return;
-      settled = true;
+      if (reported) return;
+      reported = true;
       errors += batch.length;
       const t = Date.now();
       ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: 'DELIVERY_TIMEOUT', retriable: true, definite: false, t })));
-      finish();
     }, p.deliveryTimeoutMs);
     const work = producer
       .send({
@@ -90,25 +92,27 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       })
       .then(
         (meta) => {
-          if (settled) return;
-          settled = true;
           clearTimeout(deadline);
-          const md = meta.find((r) => r.partition === partition);
-          const base = md && md.baseOffset !== undefined && Number(md.baseOffset) >= 0 ? Number(md.baseOffset) : null;
-          const t = Date.now();
-          ledger.appendAll(batch.map((m, i): LedgerEvent => ({ e: 'ack', pid: cfg.agentId, seq: m.seq, p: partition, o: base === null ? null : base + i, t })));
-          acked += batch.length;
-          finish();
+          if (!reported) {
+            reported = true;
+            const md = meta.find((r) => r.partition === partition);
+            const base = md && md.baseOffset !== undefined && Number(md.baseOffset) >= 0 ? Number(md.baseOffset) : null;
+            const t = Date.now();
+            ledger.appendAll(batch.map((m, i): LedgerEvent => ({ e: 'ack', pid: cfg.agentId, seq: m.seq, p: partition, o: base === null ? null : base + i, t })));
+            acked += batch.length;
+          }
+          release();
         },
         (err: unknown) => {
-          if (settled) return;
-          settled = true;
           clearTimeout(deadline);
-          const c = classifyError(err);
-          const t = Date.now();
-          ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: c.code, retriable: c.retriable, definite: c.definite, t })));
-          errors += batch.length;
-          finish();
+          if (!reported) {
+            reported = true;
+            const c = classifyError(err);
+            const t = Date.now();
+            ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: c.code, retriable: c.retriable, definite: c.definite, t })));
+            errors += batch.length;
+          }
+          release();
         },
       );
     const tracked = work.finally(() => settledAll.delete(tracked));

@@ -97,6 +97,15 @@ export class ClusterAdmin implements AsyncDisposable {
     return o.map((x) => ({ partition: x.partition, low: Number(x.low), high: Number(x.high) })).sort((a, b) => a.partition - b.partition);
   }
 
+  /** The group's committed offset per partition (absent: nothing committed). */
+  async committed(groupId: string, topic: string): Promise<Map<number, number>> {
+    const admin = await this.ready();
+    const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, number>();
+    for (const t of res) for (const p of t.partitions) if (Number(p.offset) >= 0) out.set(p.partition, Number(p.offset));
+    return out;
+  }
+
   async deleteGroup(groupId: string): Promise<void> {
     const admin = await this.ready();
     await admin.deleteGroups([groupId]).catch(() => undefined);

@@ -176,6 +176,7 @@ class LocalCluster implements Cluster {
   }
 
   private launch(b: LocalBroker): void {
+    if (this.disposed) throw new HarnessError(`broker ${b.id} not started: the cluster has been torn down`);
     const log4j = path.join(this.spec.dir, 'log4j2.properties');
     fs.appendFileSync(b.logFile, `\n=== kafka-chaos: starting broker ${b.id} at ${new Date().toISOString()} ===\n`);
     b.proc = new ManagedProcess({

@@ -34,6 +34,8 @@ export interface TimelineEntry {
 
 interface Active {
   entry: TimelineEntry;
+  /** a killed producer is not restarted once the workload is over */
+  restartsProducer: boolean;
   heal: () => Promise<void>;
   healing: Promise<void> | undefined;
 }
@@ -131,7 +133,7 @@ export class Nemesis {
       entry.appliedAt = new Date().toISOString();
       entry.appliedAtMs = at;
       this.log(`fault #${f.index} ${f.action} ${entry.resolved} at ${(at / 1000).toFixed(1)}s`);
-      const active: Active = { entry, heal, healing: undefined };
+      const active: Active = { entry, heal, healing: undefined, restartsProducer: f.action === 'producer.kill' };
       this.active.push(active);
       if (f.restartAfterMs !== undefined) {
         sleep(f.restartAfterMs, this.healTimers.signal).then(
@@ -162,10 +164,25 @@ export class Nemesis {
     }
   }
 
-  /** Heals every fault still in effect (waiting for scheduled heals already under way). */
-  async healAll(): Promise<void> {
+  /**
+   * Ends the schedule: no further fault fires and no scheduled heal starts; heals
+   * already under way are waited for. Safe to call more than once.
+   */
+  async endSchedule(): Promise<void> {
     this.stopped = true;
     this.healTimers.abort();
-    for (const a of this.active) await this.healOne(a);
+    await Promise.allSettled(this.active.map((a) => a.healing).filter((h) => h !== undefined));
+  }
+
+  /** Heals every fault still in effect, except that a killed producer stays down (the workload is over). */
+  async healAll(): Promise<void> {
+    await this.endSchedule();
+    for (const a of this.active) {
+      if (a.restartsProducer && a.healing === undefined) {
+        a.entry.heal = 'none (the workload is over)';
+        continue;
+      }
+      await this.healOne(a);
+    }
   }
 }

@@ -13,14 +13,20 @@ export class LedgerWriter {
   }
 
   append(event: LedgerEvent): void {
-    fs.writeSync(this.fd, JSON.stringify(event) + '\n');
+    this.write(JSON.stringify(event) + '\n');
+  }
+
+  private write(text: string): void {
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
   }
 
   appendAll(events: readonly LedgerEvent[]): void {
     if (events.length === 0) return;
     let chunk = '';
     for (const e of events) chunk += JSON.stringify(e) + '\n';
-    fs.writeSync(this.fd, chunk);
+    this.write(chunk);
   }
 
   close(): void {

@@ -237,6 +237,8 @@ async function runProfile(
     opts.signal.removeEventListener('abort', onAbort);
     abortCheck();
 
+    // no scheduled heal may fire from here on (a restarted producer would write after the end)
+    await nemesis.endSchedule();
     phaseName = 'stopping producers';
     log('workload over: stopping producers (in-flight sends get up to 15s to settle)');
     await phase('stopProducers', () => Promise.all(producers.map((p) => p.stop(15_000))));
@@ -254,7 +256,7 @@ async function runProfile(
     abortCheck();
 
     phaseName = 'draining';
-    result.drain = await phase('drain', () => drain(admin, exp.topic.name, consumers, w.drainTimeout, opts.signal));
+    result.drain = await phase('drain', () => drain(admin, exp.topic.name, groupId, consumers, w.drainTimeout, opts.signal));
     log(`consumer drain: ${result.drain.detail}`);
     abortCheck();
     phaseName = 'stopping consumers';
@@ -265,7 +267,7 @@ async function runProfile(
 
     log('final read of every partition');
     const read = await phase('finalRead', () =>
-      finalRead({ bootstrap: theCluster.bootstrapServers, topic: exp.topic.name, runId: opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000 }),
+      finalRead({ bootstrap: theCluster.bootstrapServers, topic: exp.topic.name, runId: opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: opts.signal }),
     );
     result.partitions = read.partitions;
     fs.writeFileSync(path.join(dir, 'final-read.jsonl'), read.records.map((r) => JSON.stringify(r)).join('\n') + (read.records.length ? '\n' : ''));
@@ -312,6 +314,7 @@ async function runProfile(
   } finally {
     if (progressTimer) clearInterval(progressTimer);
     opts.progress.done();
+    await nemesis?.endSchedule();
     await Promise.allSettled([...producers, ...consumers].map((a) => a.kill()));
     if (cluster) {
       log('tearing down the cluster');
@@ -323,31 +326,32 @@ async function runProfile(
 }
 
 /**
- * Waits until the consumers have processed everything in the log: for every partition
- * with records, some consumer processed an offset at or beyond high watermark - 1, and
- * no consumer is in the middle of a message. Bounded; the report says what was left.
+ * Waits until the consumers are done with everything in the log: for every partition
+ * with records, some consumer (in any incarnation) processed an offset at or beyond
+ * high watermark - 1, or the group committed the high watermark (commit-then-process may
+ * legitimately skip a tail it never processes); and no consumer is in the middle of a
+ * batch. Bounded; the report says what was left.
  */
-async function drain(admin: ClusterAdmin, topic: string, consumers: AgentHandle[], timeoutMs: number, signal: AbortSignal): Promise<DrainReport> {
+async function drain(admin: ClusterAdmin, topic: string, groupId: string, consumers: AgentHandle[], timeoutMs: number, signal: AbortSignal): Promise<DrainReport> {
   const started = Date.now();
   if (consumers.length === 0) return { drained: true, waitedMs: 0, detail: 'no consumers' };
   let detail = '';
   for (;;) {
     try {
-      const offsets = await admin.offsets(topic);
+      const [offsets, committed] = await Promise.all([admin.offsets(topic), admin.committed(groupId, topic)]);
       const maxProcessed = new Map<number, number>();
       let busy = false;
       for (const c of consumers) {
         const s = c.stats as ConsumerStats | undefined;
-        if (!s) continue;
-        if (s.busy) busy = true;
-        for (const [p, o] of Object.entries(s.maxProcessed)) maxProcessed.set(Number(p), Math.max(maxProcessed.get(Number(p)) ?? -1, o));
+        if (c.running && s?.busy) busy = true;
+        for (const [p, o] of c.maxProcessed) maxProcessed.set(p, Math.max(maxProcessed.get(p) ?? -1, o));
       }
-      const behind = offsets.filter((p) => p.high > p.low && (maxProcessed.get(p.partition) ?? -1) < p.high - 1);
+      const behind = offsets.filter((p) => p.high > p.low && (maxProcessed.get(p.partition) ?? -1) < p.high - 1 && (committed.get(p.partition) ?? -1) < p.high);
       const dead = consumers.filter((c) => !c.running).map((c) => c.name);
       if (behind.length === 0 && !busy) {
-        return { drained: true, waitedMs: Date.now() - started, detail: `every partition processed up to its high watermark in ${((Date.now() - started) / 1000).toFixed(1)}s` };
+        return { drained: true, waitedMs: Date.now() - started, detail: `every partition processed or committed up to its high watermark in ${((Date.now() - started) / 1000).toFixed(1)}s` };
       }
-      detail = `${behind.length} partition(s) not processed to the end: ${behind.map((p) => `p${p.partition} at ${maxProcessed.get(p.partition) ?? 'none'} of ${p.high - 1}`).join(', ')}${dead.length ? `; not running: ${dead.join(', ')}` : ''}`;
+      detail = `${behind.length} partition(s) not done: ${behind.map((p) => `p${p.partition} processed to ${maxProcessed.get(p.partition) ?? 'none'}, committed ${committed.get(p.partition) ?? 'none'}, end ${p.high}`).join('; ')}${dead.length ? `; not running: ${dead.join(', ')}` : ''}`;
     } catch (err) {
       detail = `offsets request failed: ${errorMessage(err)}`;
     }
