@@ -85,10 +85,15 @@ export interface ConsumerSettings {
 
 export const BROKER_FAULT_ACTIONS = ['broker.kill', 'broker.stop', 'broker.pause'] as const;
 export const AGENT_FAULT_ACTIONS = ['consumer.kill', 'producer.kill'] as const;
-export const FAULT_ACTIONS = [...BROKER_FAULT_ACTIONS, ...AGENT_FAULT_ACTIONS] as const;
+/** Toxiproxy faults on one broker's links: added latency, the proxy disabled, connections reset. */
+export const NETWORK_FAULT_ACTIONS = ['network.latency', 'network.down', 'network.reset'] as const;
+export const NETWORK_LINKS = ['client', 'replication', 'controller', 'all'] as const;
+export type NetworkLink = (typeof NETWORK_LINKS)[number];
+export const FAULT_ACTIONS = [...BROKER_FAULT_ACTIONS, ...NETWORK_FAULT_ACTIONS, ...AGENT_FAULT_ACTIONS] as const;
+export type NetworkFaultAction = (typeof NETWORK_FAULT_ACTIONS)[number];
 export type BrokerFaultAction = (typeof BROKER_FAULT_ACTIONS)[number];
 export type AgentFaultAction = (typeof AGENT_FAULT_ACTIONS)[number];
-export type FaultAction = BrokerFaultAction | AgentFaultAction;
+export type FaultAction = BrokerFaultAction | NetworkFaultAction | AgentFaultAction;
 
 export const BROKER_ROLES = ['leader', 'follower', 'controller', 'random'] as const;
 export type BrokerRole = (typeof BROKER_ROLES)[number];
@@ -115,7 +120,18 @@ export interface AgentFaultSpec extends FaultBase {
   /** default 0 */
   target: AgentTarget;
 }
-export type FaultSpec = BrokerFaultSpec | AgentFaultSpec;
+export interface NetworkFaultSpec extends FaultBase {
+  action: NetworkFaultAction;
+  /** the broker whose link is degraded; default `leader` */
+  target: BrokerTarget;
+  /** which of its proxies: client, replication (follower fetches from it), controller, or all; default replication */
+  link: NetworkLink;
+  /** network.latency: added delay in ms (both directions) */
+  latency?: number;
+  /** network.latency: jitter in ms */
+  jitter?: number;
+}
+export type FaultSpec = BrokerFaultSpec | NetworkFaultSpec | AgentFaultSpec;
 
 export interface Profile {
   name: string;
@@ -323,13 +339,16 @@ const ProfileSchema = z.strictObject({
 });
 
 const isBrokerAction = (a: unknown): a is BrokerFaultAction => (BROKER_FAULT_ACTIONS as readonly unknown[]).includes(a);
+const isNetworkAction = (a: unknown): a is NetworkFaultAction => (NETWORK_FAULT_ACTIONS as readonly unknown[]).includes(a);
+/** actions aimed at a broker (by role or id) */
+const targetsBroker = (a: unknown): boolean => isBrokerAction(a) || isNetworkAction(a);
 const isAgentAction = (a: unknown): a is AgentFaultAction => (AGENT_FAULT_ACTIONS as readonly unknown[]).includes(a);
 const isBrokerRole = (t: unknown): t is BrokerRole => (BROKER_ROLES as readonly unknown[]).includes(t);
 
 /** The target's form depends on the action; checked even when other keys of the fault are wrong. */
 function targetProblem(action: unknown, target: unknown): string | undefined {
   if (target === undefined) return undefined;
-  if (isBrokerAction(action)) {
+  if (targetsBroker(action)) {
     if (isBrokerRole(target) || (Number.isSafeInteger(target) && (target as number) >= 1)) return undefined;
     return `expected leader, follower, controller, random or a broker id (1, 2, ...) for ${action}, got ${describeValue(target)}`;
   }
@@ -348,18 +367,41 @@ const FaultSchema = z
     target: z.unknown().optional(),
     partition: z.int().min(0).default(0),
     restartAfter: duration().optional(),
+    link: z.enum(NETWORK_LINKS).optional(),
+    latency: duration().optional(),
+    jitter: duration().optional(),
   })
   .superRefine(
     (f, ctx) => {
       if (typeof f !== 'object' || f === null) return;
       const problem = targetProblem(f.action, f.target);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], input: f.target, message: problem });
+      const raw = f as { action?: unknown; link?: unknown; latency?: unknown; jitter?: unknown };
+      if (!isNetworkAction(raw.action)) {
+        for (const key of ['link', 'latency', 'jitter'] as const) {
+          if (raw[key] !== undefined && raw.action !== undefined && (FAULT_ACTIONS as readonly unknown[]).includes(raw.action)) {
+            ctx.addIssue({ code: 'custom', path: [key], input: raw[key], message: `${key} applies only to network.* faults, not ${String(raw.action)}` });
+          }
+        }
+      } else if (raw.action !== 'network.latency') {
+        for (const key of ['latency', 'jitter'] as const) {
+          if (raw[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], input: raw[key], message: `${key} applies only to network.latency, not ${raw.action}` });
+        }
+      } else if (raw.latency === undefined) {
+        ctx.addIssue({ code: 'custom', path: [], input: f, message: 'network.latency needs a latency (for example latency: 500ms)' });
+      }
     },
     { when: () => true },
   )
   .transform((f): FaultSpec => {
     const base: FaultBase = { at: f.at, partition: f.partition };
     if (f.restartAfter !== undefined) base.restartAfter = f.restartAfter;
+    if (isNetworkAction(f.action)) {
+      const n: NetworkFaultSpec = { ...base, action: f.action, target: (f.target as BrokerTarget | undefined) ?? 'leader', link: f.link ?? 'replication' };
+      if (f.latency !== undefined) n.latency = f.latency;
+      if (f.jitter !== undefined) n.jitter = f.jitter;
+      return n;
+    }
     if (isBrokerAction(f.action)) {
       return { ...base, action: f.action, target: (f.target as BrokerTarget | undefined) ?? 'leader' };
     }
@@ -592,7 +634,7 @@ function crossCheck(raw: unknown): SchemaIssue[] {
           message: `partition ${f.partition} does not exist: the topic has ${topic.partitions} partition(s) (0..${topic.partitions - 1})`,
         });
       }
-      if (isBrokerAction(f.action)) {
+      if (targetsBroker(f.action)) {
         if (cluster && typeof f.target === 'number' && f.target > cluster.brokers) {
           issues.push({
             path: at('target'),

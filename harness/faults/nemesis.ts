@@ -1,6 +1,6 @@
 // The nemesis: applies the scheduled faults at their times during the workload, heals
 // them (after restartAfter, or in the heal phase), and records each with real timestamps.
-import type { Cluster } from '../cluster/backend.ts';
+import { proxyNames, type Cluster } from '../cluster/backend.ts';
 import { HarnessError } from '../util/errors.ts';
 import { sleep } from '../util/time.ts';
 import type { ScheduledFault } from './schedule.ts';
@@ -102,7 +102,35 @@ export class Nemesis {
     this.timeline.push(entry);
     try {
       let heal: () => Promise<void>;
-      if (f.action.startsWith('broker.')) {
+      if (f.action.startsWith('network.')) {
+        const id = await this.resolveBroker(f);
+        const links = f.link === 'all' || f.link === undefined ? (['client', 'replication', 'controller'] as const) : [f.link];
+        const names = links.map((l) => proxyNames(id)[l]);
+        entry.resolved = `broker ${id} ${names.join(', ')}`;
+        const toxi = this.world.cluster.toxiproxy;
+        const toxicName = `fault-${f.index}`;
+        if (f.action === 'network.down') {
+          for (const n of names) await toxi.setEnabled(n, false);
+          entry.heal = 'enable proxy';
+          heal = async () => {
+            for (const n of names) await toxi.setEnabled(n, true);
+          };
+        } else {
+          for (const n of names) {
+            for (const stream of ['upstream', 'downstream'] as const) {
+              if (f.action === 'network.latency') {
+                await toxi.addToxic(n, { name: `${toxicName}-${stream}`, type: 'latency', stream, attributes: { latency: f.latencyMs ?? 0, jitter: f.jitterMs ?? 0 } });
+              } else {
+                await toxi.addToxic(n, { name: `${toxicName}-${stream}`, type: 'reset_peer', stream, attributes: { timeout: 0 } });
+              }
+            }
+          }
+          entry.heal = 'remove toxic';
+          heal = async () => {
+            for (const n of names) for (const stream of ['upstream', 'downstream'] as const) await toxi.removeToxic(n, `${toxicName}-${stream}`);
+          };
+        }
+      } else if (f.action.startsWith('broker.')) {
         const id = await this.resolveBroker(f);
         entry.resolved = `broker ${id}`;
         const c = this.world.cluster;

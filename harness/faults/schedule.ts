@@ -13,6 +13,14 @@ export interface ScheduledFault {
   restartAfterMs: number | undefined;
   /** a `random` target drawn from the seed: a broker id or an agent index */
   drawn: number | undefined;
+  /** network faults: which link, and the latency toxic's settings */
+  link?: 'client' | 'replication' | 'controller' | 'all';
+  latencyMs?: number;
+  jitterMs?: number;
+}
+
+export function targetsBroker(action: string): boolean {
+  return action.startsWith('broker.') || action.startsWith('network.');
 }
 
 export function buildSchedule(faults: readonly FaultSpec[], opts: { seed: number; brokers: number; producers: number; consumers: number }): ScheduledFault[] {
@@ -21,10 +29,16 @@ export function buildSchedule(faults: readonly FaultSpec[], opts: { seed: number
     .map((f, index) => {
       let drawn: number | undefined;
       if (f.target === 'random') {
-        if (f.action.startsWith('broker.')) drawn = 1 + pick(rng, opts.brokers);
+        if (targetsBroker(f.action)) drawn = 1 + pick(rng, opts.brokers);
         else drawn = pick(rng, f.action === 'consumer.kill' ? opts.consumers : opts.producers);
       }
-      return { index, atMs: f.at, action: f.action, target: f.target, partition: f.partition, restartAfterMs: f.restartAfter, drawn };
+      const s: ScheduledFault = { index, atMs: f.at, action: f.action, target: f.target, partition: f.partition, restartAfterMs: f.restartAfter, drawn };
+      if ('link' in f) {
+        s.link = f.link;
+        if (f.latency !== undefined) s.latencyMs = f.latency;
+        if (f.jitter !== undefined) s.jitterMs = f.jitter;
+      }
+      return s;
     })
     .sort((a, b) => a.atMs - b.atMs || a.index - b.index);
 }

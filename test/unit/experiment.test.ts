@@ -417,7 +417,7 @@ profiles:
   it('bad enum value: at the value, listing the choices', () => {
     const text = `${MINIMAL}faults:\n  - at: 1s\n    action: broker.explode\n`;
     expect(issuesOf(text)).toEqual([
-      issue(8, 13, 'faults[0].action', 'expected one of broker.kill, broker.stop, broker.pause, consumer.kill, producer.kill; got "broker.explode"'),
+      issue(8, 13, 'faults[0].action', 'expected one of broker.kill, broker.stop, broker.pause, network.latency, network.down, network.reset, consumer.kill, producer.kill; got "broker.explode"'),
     ]);
   });
 
@@ -710,4 +710,26 @@ describe('shipped experiments', () => {
       expect(exp.profiles.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe('network faults', () => {
+  it('resolve with the replication link by default and their latency in ms', () => {
+    const exp = parseExperiment(`${MINIMAL}faults:\n  - at: 2s\n    action: network.latency\n    latency: 800ms\n    jitter: 50ms\n  - at: 3s\n    action: network.down\n    target: 2\n    link: client\n    restartAfter: 1s\n`, FILE);
+    expect(exp.faults).toEqual([
+      { at: 2000, partition: 0, action: 'network.latency', target: 'leader', link: 'replication', latency: 800, jitter: 50 },
+      { at: 3000, partition: 0, action: 'network.down', target: 2, link: 'client', restartAfter: 1000 },
+    ]);
+  });
+
+  it('network.latency without a latency is refused at the fault', () => {
+    expect(issuesOf(`${MINIMAL}faults:\n  - at: 2s\n    action: network.latency\n`)).toEqual([
+      issue(7, 5, 'faults[0]', 'network.latency needs a latency (for example latency: 500ms)'),
+    ]);
+  });
+
+  it('link and latency are refused on a fault that is not a network fault', () => {
+    expect(issuesOf(`${MINIMAL}faults:\n  - at: 2s\n    action: broker.kill\n    link: client\n`)).toEqual([
+      issue(9, 11, 'faults[0].link', 'link applies only to network.* faults, not broker.kill'),
+    ]);
+  });
 });
