@@ -13,6 +13,7 @@ import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
 import { resolveProfiles, runExperiment } from './run/runner.ts';
 import { renderSummary, renderTable } from './report/render.ts';
+import type { RunResult } from './report/types.ts';
 import { readEnvironment, type Environment } from './util/env.ts';
 import { errorMessage, PrerequisiteError, UsageError } from './util/errors.ts';
 import { findMarkedProcesses } from './util/proc.ts';
@@ -180,6 +181,22 @@ async function main(argv: string[]): Promise<number> {
           } else throw err;
         }
       }
+    });
+  program
+    .command('report')
+    .description('print the outcome table of a finished run and write its summary.md again')
+    .argument('<run-dir>', 'a run directory under reports/')
+    .action((dir: string) => {
+      const file = path.join(dir, 'result.json');
+      let result: RunResult;
+      try {
+        result = JSON.parse(fs.readFileSync(file, 'utf8')) as RunResult;
+      } catch (err) {
+        fail(`${file}: not a finished run (${errorMessage(err)})`);
+      }
+      fs.writeFileSync(path.join(dir, 'summary.md'), renderSummary(result));
+      process.stdout.write(`${renderTable(result)}\n\nsummary: ${path.join(dir, 'summary.md')}\n`);
+      code = result.exitCode;
     });
   program
     .command('clean')
