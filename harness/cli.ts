@@ -146,6 +146,9 @@ async function runCommand(file: string, opts: { cluster: string; profile?: strin
 }
 
 async function main(argv: string[]): Promise<number> {
+  // a closed terminal or pipe must not crash the harness before it has torn the run down
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const program = new Command();
   program
     .name('kafka-chaos')

@@ -151,5 +151,6 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   // a graceful close: auto-commit commits its position, the group rebalances at once
   if (c.strategy === 'auto-commit') await commitPosition();
   closing = true;
-  await consumer.disconnect().catch(() => undefined);
+  // bounded: kafkajs can hang in disconnect after a broker came back (its fetchers rebalance in a loop)
+  await Promise.race([consumer.disconnect().catch(() => undefined), sleep(10_000)]);
 }

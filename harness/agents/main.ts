@@ -21,7 +21,14 @@ async function main(): Promise<void> {
     stopHandler = fn;
     if (stopRequested !== undefined) void fn(stopRequested);
   };
+  let exitTimer: NodeJS.Timeout | undefined;
   const requestStop = (graceMs: number) => {
+    // a stop is bounded: a client that hangs while closing must not keep the agent alive
+    exitTimer ??= setTimeout(() => {
+      process.stderr.write(`agent did not finish within ${graceMs + 10_000}ms of being asked to stop: exiting\n`);
+      process.exit(0);
+    }, graceMs + 10_000);
+    exitTimer.unref();
     if (stopHandler) void stopHandler(graceMs);
     else stopRequested = graceMs;
   };

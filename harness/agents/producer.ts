@@ -180,5 +180,5 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   });
   clearInterval(statsTimer);
   send({ type: 'stats', role: 'producer', attempted, acked, errors, inFlight });
-  await producer.disconnect().catch(() => undefined);
+  await Promise.race([producer.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
 }
