@@ -53,7 +53,7 @@ function pom(version: string): string {
   const dep = (g: string, a: string, v: string) =>
     `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
   return [
-    '<project xmlns="http://maven.apache.org/POM/4.0.0">',
+    '<project>',
     '  <modelVersion>4.0.0</modelVersion>',
     '  <groupId>kafka-chaos.provision</groupId><artifactId>kafka-dist</artifactId><version>1</version><packaging>pom</packaging>',
     '  <dependencies>',
