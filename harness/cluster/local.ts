@@ -147,7 +147,9 @@ class LocalCluster implements Cluster {
     }
     const log4j = path.join(this.spec.dir, 'log4j2.properties');
     fs.writeFileSync(log4j, BROKER_LOG4J2);
-    const clusterId = crypto.randomBytes(16).toString('base64url');
+    // like Kafka's own Uuid.randomUuid: an id starting with '-' would read as an option
+    let clusterId = crypto.randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = crypto.randomBytes(16).toString('base64url');
     for (const b of this.brokers.values()) {
       fs.mkdirSync(path.dirname(b.configFile), { recursive: true });
       const props = brokerProperties({
@@ -164,7 +166,7 @@ class LocalCluster implements Cluster {
       [...this.brokers.values()].map(async (b) => {
         const r = await runCommand(
           this.java.bin,
-          ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', b.configFile],
+          ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', b.configFile],
           { timeoutMs: 120_000 },
         );
         fs.writeFileSync(path.join(path.dirname(b.configFile), 'format.log'), r.stdout + r.stderr);
