@@ -1,0 +1,85 @@
+// The kafkajs driver: Kafka property names to client behaviour, the Java client's
+// defaults, refusals, and which errors count as definite failures.
+import { describe, expect, it } from 'vitest';
+import { classifyError, DriverRefusal, resolveConsumer, resolveProducer } from '../../harness/agents/kafkajs-driver.ts';
+
+describe('resolveProducer', () => {
+  it('applies the Java client defaults when nothing is set', () => {
+    expect(resolveProducer({})).toEqual({
+      acks: -1,
+      idempotent: true,
+      retries: 2147483647,
+      maxInFlightRequests: 5,
+      lingerMs: 5,
+      batchBytes: 16384,
+      requestTimeoutMs: 30000,
+      retryBackoffMs: 100,
+      retryBackoffMaxMs: 1000,
+      deliveryTimeoutMs: 120000,
+      compression: 'none',
+    });
+  });
+
+  it('turns idempotence off by default when a setting conflicts with it, like the Java client', () => {
+    expect(resolveProducer({ acks: 1 }).idempotent).toBe(false);
+    expect(resolveProducer({ retries: 0 }).idempotent).toBe(false);
+    expect(resolveProducer({ 'max.in.flight.requests.per.connection': 6 }).idempotent).toBe(false);
+    expect(resolveProducer({ acks: -1, 'enable.idempotence': false }).idempotent).toBe(false);
+  });
+
+  it('refuses explicit idempotence with a conflicting setting, naming the key', () => {
+    for (const props of [{ acks: 1 as const }, { retries: 0 }, { 'max.in.flight.requests.per.connection': 6 }]) {
+      let err: unknown;
+      try {
+        resolveProducer({ ...props, 'enable.idempotence': true });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(DriverRefusal);
+      expect((err as DriverRefusal).key).toBe('enable.idempotence');
+    }
+  });
+
+  it('refuses transactional.id, which the producer agent cannot honour yet', () => {
+    expect(() => resolveProducer({ 'transactional.id': 'tx' })).toThrow(DriverRefusal);
+  });
+});
+
+describe('resolveConsumer', () => {
+  it('defaults: earliest, 10s session, read_uncommitted, 5s auto-commit interval', () => {
+    expect(resolveConsumer({ strategy: 'auto-commit' })).toEqual({
+      strategy: 'auto-commit',
+      autoCommitIntervalMs: 5000,
+      fromBeginning: true,
+      sessionTimeoutMs: 10000,
+      heartbeatIntervalMs: 3000,
+      readUncommitted: true,
+      groupId: undefined,
+    });
+  });
+
+  it('refuses max.poll.records and a heartbeat interval that is not below the session timeout', () => {
+    expect(() => resolveConsumer({ strategy: 'process-then-commit', 'max.poll.records': 10 })).toThrow(/max.poll.records/);
+    expect(() => resolveConsumer({ strategy: 'process-then-commit', 'session.timeout.ms': 3000, 'heartbeat.interval.ms': 3000 })).toThrow(/heartbeat/);
+  });
+});
+
+describe('classifyError', () => {
+  const protocol = (type: string, retriable: boolean) => Object.assign(new Error(type), { name: 'KafkaJSProtocolError', type, retriable });
+
+  it('a first-attempt broker refusal that guarantees no append is definite', () => {
+    expect(classifyError(protocol('MESSAGE_TOO_LARGE', false))).toEqual({ code: 'MESSAGE_TOO_LARGE', retriable: false, definite: true });
+  });
+
+  it('after retries, the last cause says nothing about earlier attempts: indeterminate', () => {
+    const last = protocol('NOT_ENOUGH_REPLICAS', true);
+    const exhausted = Object.assign(new Error('retries exhausted'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, retryCount: 5, cause: last });
+    expect(classifyError(exhausted)).toEqual({ code: 'NOT_ENOUGH_REPLICAS', retriable: true, definite: false });
+  });
+
+  it('NOT_LEADER_OR_FOLLOWER, timeouts and connection errors are indeterminate', () => {
+    expect(classifyError(protocol('NOT_LEADER_OR_FOLLOWER', true)).definite).toBe(false);
+    expect(classifyError(Object.assign(new Error('timeout'), { name: 'KafkaJSRequestTimeoutError' }))).toEqual({ code: 'KafkaJSRequestTimeoutError', retriable: false, definite: false });
+    expect(classifyError(Object.assign(new Error('closed'), { name: 'KafkaJSConnectionError', retriable: true }))).toEqual({ code: 'KafkaJSConnectionError', retriable: true, definite: false });
+  });
+});
