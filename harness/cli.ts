@@ -5,10 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { DriverRefusal } from './agents/kafkajs-driver.ts';
-import { LocalBackend } from './cluster/local.ts';
+import type { ClusterBackend } from './cluster/backend.ts';
+import { writeComposeFiles } from './cluster/compose.ts';
+import { selectBackend } from './cluster/select.ts';
+import { buildLocalImages } from './provision/images.ts';
 import { ExperimentError, loadExperiment } from './experiment/load.ts';
 import type { Experiment } from './experiment/schema.ts';
-import { DEFAULT_KAFKA_VERSION } from './provision/versions.ts';
+import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from './provision/versions.ts';
 import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
 import { resolveProfiles, runExperiment } from './run/runner.ts';
@@ -74,12 +77,32 @@ function locate(exp: Experiment, keyPath: Array<string | number>): { line: numbe
   return { line: 0, column: 0 };
 }
 
+/** Faults that only some backends can apply are refused before anything starts. */
+function checkCapabilities(exp: Experiment, backend: string): void {
+  exp.faults.forEach((f, i) => {
+    if (f.action === 'broker.disconnect' && backend === 'local') {
+      throw new UsageError(`${exp.file}: faults[${i}].action: broker.disconnect needs the docker backend (a local broker is a process on 127.0.0.1; cut its links with network.down instead)`);
+    }
+  });
+}
+
 function makeProgress(env: Environment, quiet: boolean): Progress {
   if (quiet) return new PlainProgress(() => undefined);
   return env.tty && process.stderr.isTTY ? new TerminalProgress(process.stderr) : new PlainProgress();
 }
 
-async function runCommand(file: string, opts: { cluster: string; profile?: string[]; reports: string; quiet?: boolean; keepData?: boolean }): Promise<number> {
+interface RunFlags {
+  cluster: string;
+  profile?: string[];
+  reports: string;
+  quiet?: boolean;
+  keepData?: boolean;
+  kafkaImage?: string;
+  toxiproxyImage?: string;
+  composeProject?: string;
+}
+
+async function runCommand(file: string, opts: RunFlags): Promise<number> {
   const env = readEnvironment();
   let exp: Experiment;
   try {
@@ -88,14 +111,24 @@ async function runCommand(file: string, opts: { cluster: string; profile?: strin
     if (err instanceof ExperimentError || err instanceof UsageError) fail(err.message);
     throw err;
   }
-  if (opts.cluster !== 'local' && opts.cluster !== 'auto') {
-    fail(`--cluster ${opts.cluster}: only the local backend is available in this version (local, auto)`);
-  }
-  const backend = new LocalBackend(env, { keepData: opts.keepData ?? false });
+  const kafkaVersion = exp.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION;
+  const say = (l: string) => process.stderr.write(`${l}\n`);
+  let backend: ClusterBackend;
   try {
-    await backend.prepare({ kafkaVersion: exp.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION, log: (l) => process.stderr.write(`${l}\n`) });
+    backend = await selectBackend({
+      choice: opts.cluster,
+      env,
+      kafkaVersion,
+      keepData: opts.keepData ?? false,
+      kafkaImage: opts.kafkaImage,
+      toxiproxyImage: opts.toxiproxyImage,
+      composeProject: opts.composeProject,
+      log: say,
+    });
+    checkCapabilities(exp, backend.name);
+    await backend.prepare({ kafkaVersion, log: say });
   } catch (err) {
-    if (err instanceof PrerequisiteError) fail(err.message);
+    if (err instanceof PrerequisiteError || err instanceof UsageError) fail(err.message);
     throw err;
   }
   let runId = `${utcStamp()}-${exp.name}`;
@@ -160,12 +193,15 @@ async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('run an experiment file and write a report')
     .argument('<experiment>', 'experiment YAML file')
-    .option('--cluster <backend>', 'cluster backend: local or auto', 'auto')
+    .option('--cluster <backend>', 'cluster backend: auto (docker when an engine answers and the images are present or buildable, else local), local, docker or compose', 'auto')
+    .option('--kafka-image <image>', 'docker backend: the Kafka broker image (default apache/kafka:<version>, or the offline build)')
+    .option('--toxiproxy-image <image>', 'docker backend: the Toxiproxy image (default ghcr.io/shopify/toxiproxy:<version>, or the offline build)')
+    .option('--compose-project <name>', 'compose backend: which compose project to attach to')
     .option('--profile <name...>', 'run only these profiles')
     .option('--reports <dir>', 'where run directories are written', 'reports')
     .option('--keep-data', 'keep broker data directories in the report (large)')
     .option('-q, --quiet', 'no progress output')
-    .action(async (file: string, opts: { cluster: string; profile?: string[]; reports: string; quiet?: boolean; keepData?: boolean }) => {
+    .action(async (file: string, opts: RunFlags) => {
       code = await runCommand(file, opts);
     });
   program
@@ -184,6 +220,39 @@ async function main(argv: string[]): Promise<number> {
           } else throw err;
         }
       }
+    });
+  const images = program.command('images').description('Docker images for the docker and compose backends');
+  images
+    .command('build')
+    .description('build the Kafka and Toxiproxy images offline (JRE base from the machine\'s apt sources with mmdebstrap, Kafka jars from the cache, Toxiproxy from its Go module)')
+    .option('--kafka-version <version>', 'Kafka version', DEFAULT_KAFKA_VERSION)
+    .option('--force', 'rebuild images that exist')
+    .action(async (opts: { kafkaVersion: string; force?: boolean }) => {
+      const env = readEnvironment();
+      try {
+        const r = await buildLocalImages({
+          kafkaVersion: opts.kafkaVersion,
+          toxiproxyVersion: DEFAULT_TOXIPROXY_VERSION,
+          cacheDir: env.cacheDir,
+          ...(env.kafkaHome ? { kafkaHome: env.kafkaHome } : {}),
+          log: (l) => process.stderr.write(`${l}\n`),
+          ...(opts.force ? { force: true } : {}),
+        });
+        process.stdout.write(`images: ${r.kafka}, ${r.toxiproxy}${r.built.length ? ` (built ${r.built.join(', ')})` : ' (already present)'}\n`);
+        process.stdout.write(`use them with: --kafka-image ${r.kafka} --toxiproxy-image ${r.toxiproxy} (or KAFKA_CHAOS_KAFKA_IMAGE / KAFKA_CHAOS_TOXIPROXY_IMAGE)\n`);
+      } catch (err) {
+        if (err instanceof PrerequisiteError) fail(err.message);
+        throw err;
+      }
+    });
+  program
+    .command('compose')
+    .description('write docker-compose.yml (and its Toxiproxy config) from the broker-config generator')
+    .argument('<action>', 'generate')
+    .option('--dir <dir>', 'repository root', process.cwd())
+    .action((action: string, opts: { dir: string }) => {
+      if (action !== 'generate') fail(`compose ${action}: expected generate`);
+      for (const f of writeComposeFiles(opts.dir)) process.stdout.write(`wrote ${f}\n`);
     });
   program
     .command('report')
@@ -210,8 +279,9 @@ async function main(argv: string[]): Promise<number> {
       const env = readEnvironment();
       const r = await cleanLeftovers(env.cacheDir, { ...(opts.all ? { all: true } : {}), ...(opts.run ? { runId: opts.run } : {}) });
       for (const k of r.killed) process.stdout.write(`stopped pid ${k.pid} of run ${k.runId}: ${k.cmd.slice(0, 120)}\n`);
+      for (const d of r.removedDocker) process.stdout.write(`removed ${d.kind} ${d.name} of run ${d.runId}\n`);
       for (const s of r.skippedLiveRuns) process.stdout.write(`left run ${s} alone: its harness is still running (use --all to stop it too)\n`);
-      process.stdout.write(`clean: stopped ${r.killed.length} process(es), forgot ${r.removedRecords.length} run record(s)\n`);
+      process.stdout.write(`clean: stopped ${r.killed.length} process(es), removed ${r.removedDocker.length} Docker object(s), forgot ${r.removedRecords.length} run record(s)\n`);
     });
   try {
     await program.parseAsync(argv);

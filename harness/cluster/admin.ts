@@ -20,6 +20,45 @@ export interface HealthReport {
   detail: string;
 }
 
+/**
+ * Waits until `count` brokers are registered in the cluster metadata. `fatal` is asked on
+ * every round and ends the wait at once with its message (a broker process that died);
+ * `describe` adds what the brokers last logged to a timeout.
+ */
+export async function waitForBrokers(opts: {
+  bootstrap: readonly string[];
+  count: number;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  fatal: () => string | undefined;
+  describe: () => string;
+}): Promise<void> {
+  const kafka = new Kafka({ clientId: 'kafka-chaos-boot', brokers: [...opts.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  const deadline = Date.now() + opts.timeoutMs;
+  let last = '';
+  try {
+    for (;;) {
+      const dead = opts.fatal();
+      if (dead) throw new HarnessError(dead);
+      try {
+        await admin.connect();
+        const n = (await admin.describeCluster()).brokers.length;
+        if (n === opts.count) return;
+        last = `${n} of ${opts.count} brokers registered`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline) {
+        throw new HarnessError(`the cluster did not register all ${opts.count} brokers within ${opts.timeoutMs / 1000}s (last: ${last})\n${opts.describe()}`);
+      }
+      await sleep(500, opts.signal);
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 export class ClusterAdmin implements AsyncDisposable {
   private readonly admin: Admin;
   private connected = false;

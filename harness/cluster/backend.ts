@@ -32,6 +32,11 @@ export type BrokerState = 'running' | 'stopped' | 'paused';
  */
 export interface Cluster extends AsyncDisposable {
   readonly backend: string;
+  /**
+   * false when the cluster outlives the run (compose): then each profile writes to a topic
+   * of its own, so one profile cannot see another's records
+   */
+  readonly fresh?: boolean;
   readonly brokerIds: readonly number[];
   /** client-facing bootstrap addresses (Toxiproxy proxies), for agents and the final read */
   readonly bootstrapServers: readonly string[];
@@ -50,6 +55,9 @@ export interface Cluster extends AsyncDisposable {
   resume(brokerId: number): Promise<void>;
   /** the id of the active KRaft controller (the quorum leader) */
   activeController?(): Promise<number>;
+  /** cut a broker off the network entirely, and connect it again (docker) */
+  disconnect?(brokerId: number): Promise<void>;
+  reconnect?(brokerId: number): Promise<void>;
   /** where a broker's own log is */
   brokerLog(brokerId: number): string;
 }

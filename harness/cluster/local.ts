@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import type { ToxiproxyClient } from '../proxy/client.ts';
 import { ToxiproxyServer } from '../proxy/server.ts';
 import { findJava, type JavaRuntime } from '../provision/java.ts';
@@ -12,9 +11,9 @@ import type { Environment } from '../util/env.ts';
 import { HarnessError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { ManagedProcess, tail } from '../util/proc.ts';
-import { waitFor } from '../util/time.ts';
 import { runCommand } from '../provision/exec.ts';
 import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
+import { waitForBrokers } from './admin.ts';
 import { BROKER_LOG4J2, brokerProperties, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
 const HOST = '127.0.0.1';
@@ -208,36 +207,19 @@ class LocalCluster implements Cluster {
     return b;
   }
 
-  /** Waits until every running broker is registered in the cluster metadata. */
+  /** Waits until every broker is registered in the cluster metadata. */
   private async waitAllRegistered(timeoutMs: number): Promise<void> {
-    const kafka = new Kafka({ clientId: 'kafka-chaos-boot', brokers: this.bootstrapServers, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
-    const admin = kafka.admin();
-    try {
-      await waitFor({
-        timeoutMs,
-        intervalMs: 500,
-        signal: this.spec.signal,
-        check: async () => {
-          for (const b of this.brokers.values()) {
-            if (b.proc && !b.proc.running) {
-              throw new HarnessError(`broker ${b.id} exited during start-up (${JSON.stringify(b.proc.exit)}); last lines of ${b.logFile}:\n${tail(b.logFile)}`);
-            }
-          }
-          await admin.connect();
-          const cluster = await admin.describeCluster();
-          return cluster.brokers.length === this.brokers.size ? true : undefined;
-        },
-        describeFailure: (e) => {
-          if (e instanceof HarnessError) return e.message;
-          const lines = [...this.brokers.values()].map((b) => `broker ${b.id} (${b.logFile}):\n${tail(b.logFile, 8)}`).join('\n');
-          return `the cluster did not register all ${this.brokers.size} brokers within ${timeoutMs / 1000}s (last error: ${e instanceof Error ? e.message : String(e)})\n${lines}`;
-        },
-      });
-    } catch (err) {
-      throw err instanceof HarnessError ? err : new HarnessError((err as Error).message);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    await waitForBrokers({
+      bootstrap: this.bootstrapServers,
+      count: this.brokers.size,
+      timeoutMs,
+      signal: this.spec.signal,
+      fatal: () => {
+        const dead = [...this.brokers.values()].find((b) => b.proc && !b.proc.running);
+        return dead ? `broker ${dead.id} exited during start-up (${JSON.stringify(dead.proc!.exit)}); last lines of ${dead.logFile}:\n${tail(dead.logFile)}` : undefined;
+      },
+      describe: () => [...this.brokers.values()].map((b) => `broker ${b.id} (${b.logFile}):\n${tail(b.logFile, 8)}`).join('\n'),
+    });
   }
 
   state(id: number): BrokerState {

@@ -83,7 +83,7 @@ export interface ConsumerSettings {
   'group.id'?: string;
 }
 
-export const BROKER_FAULT_ACTIONS = ['broker.kill', 'broker.stop', 'broker.pause'] as const;
+export const BROKER_FAULT_ACTIONS = ['broker.kill', 'broker.stop', 'broker.pause', 'broker.disconnect'] as const;
 export const AGENT_FAULT_ACTIONS = ['consumer.kill', 'producer.kill'] as const;
 /** Toxiproxy faults on one broker's links: added latency, the proxy disabled, connections reset. */
 export const NETWORK_FAULT_ACTIONS = ['network.latency', 'network.down', 'network.reset'] as const;

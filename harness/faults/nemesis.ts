@@ -142,6 +142,12 @@ export class Nemesis {
           await c.stop(id);
           entry.heal = 'start';
           heal = () => c.start(id);
+        } else if (f.action === 'broker.disconnect') {
+          if (!c.disconnect || !c.reconnect) throw new HarnessError(`the ${c.backend} backend cannot disconnect a broker from the network`);
+          const reconnect = c.reconnect.bind(c);
+          await c.disconnect(id);
+          entry.heal = 'reconnect';
+          heal = () => reconnect(id);
         } else {
           await c.pause(id);
           entry.heal = 'resume';

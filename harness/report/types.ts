@@ -19,6 +19,8 @@ export interface ProfileResult {
   status: 'ok' | 'error' | 'interrupted';
   error?: string;
   dir: string;
+  /** the topic the profile wrote to */
+  topic?: string;
   producer: ResolvedProducer;
   consumer: ResolvedConsumer;
   topicConfig: Record<string, string>;

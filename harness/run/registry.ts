@@ -2,6 +2,8 @@
 // clean` can tell the leftovers of a crashed harness from the processes of a live run.
 import fs from 'node:fs';
 import path from 'node:path';
+import Docker from 'dockerode';
+import { dockerAnswers, RUN_LABEL } from '../cluster/docker.ts';
 import { findMarkedProcesses } from '../util/proc.ts';
 
 export interface RunRecord {
@@ -33,6 +35,8 @@ function alive(pid: number): boolean {
 
 export interface CleanReport {
   killed: Array<{ pid: number; runId: string; cmd: string }>;
+  /** containers, networks and volumes removed (docker backend) */
+  removedDocker: Array<{ kind: 'container' | 'network' | 'volume'; name: string; runId: string }>;
   skippedLiveRuns: string[];
   removedRecords: string[];
 }
@@ -57,7 +61,7 @@ export async function cleanLeftovers(cacheDir: string, opts: { all?: boolean; ru
   } catch {
     // no runs dir yet
   }
-  const report: CleanReport = { killed: [], skippedLiveRuns: [], removedRecords: [] };
+  const report: CleanReport = { killed: [], removedDocker: [], skippedLiveRuns: [], removedRecords: [] };
   const isLive = (runId: string) => {
     const rec = records.get(runId);
     return rec !== undefined && alive(rec.harnessPid) && rec.harnessPid !== process.pid;
@@ -78,6 +82,7 @@ export async function cleanLeftovers(cacheDir: string, opts: { all?: boolean; ru
   // wait for them to be gone
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && report.killed.some((k) => alive(k.pid))) await new Promise((r) => setTimeout(r, 100));
+  await cleanDocker(report, (runId) => (opts.runId ? runId === opts.runId : true) && (opts.all || !isLive(runId)));
   for (const [runId] of records) {
     if (opts.runId && runId !== opts.runId) continue;
     if (!opts.all && isLive(runId)) continue;
@@ -85,4 +90,30 @@ export async function cleanLeftovers(cacheDir: string, opts: { all?: boolean; ru
     report.removedRecords.push(runId);
   }
   return report;
+}
+
+/** Removes every container, network and volume labelled by a run that `select` picks. */
+async function cleanDocker(report: CleanReport, select: (runId: string) => boolean): Promise<void> {
+  const docker = new Docker();
+  if (!(await dockerAnswers(docker, 2000))) return;
+  const filters = JSON.stringify({ label: [RUN_LABEL] });
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    const runId = c.Labels[RUN_LABEL] ?? '';
+    if (!select(runId)) continue;
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    report.removedDocker.push({ kind: 'container', name: (c.Names[0] ?? c.Id).replace(/^\//, ''), runId });
+  }
+  for (const n of await docker.listNetworks({ filters })) {
+    const runId = n.Labels?.[RUN_LABEL] ?? '';
+    if (!select(runId)) continue;
+    await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    report.removedDocker.push({ kind: 'network', name: n.Name, runId });
+  }
+  const volumes = await docker.listVolumes({ filters });
+  for (const v of volumes.Volumes ?? []) {
+    const runId = v.Labels?.[RUN_LABEL] ?? '';
+    if (!select(runId)) continue;
+    await docker.getVolume(v.Name).remove().catch(() => undefined);
+    report.removedDocker.push({ kind: 'volume', name: v.Name, runId });
+  }
 }

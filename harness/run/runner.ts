@@ -150,10 +150,13 @@ async function runProfile(
     });
     const theCluster = cluster;
     result.versions = { ...cluster.versions, kafkajs: kafkajsVersion() };
+    // a cluster that outlives the run (compose) gets a topic per run and profile
+    const topic = cluster.fresh === false ? `${exp.topic.name}-${opts.runId}-${profile.name}`.replace(/[^A-Za-z0-9._-]/g, '-') : exp.topic.name;
+    result.topic = topic;
     abortCheck();
     await using admin = new ClusterAdmin(cluster.bootstrapServers);
     await phase('topic', () =>
-      admin.createTopic({ topic: exp.topic.name, partitions: exp.topic.partitions, replicationFactor: exp.topic.replicationFactor, config: topicConfig, timeoutMs: 60_000 }),
+      admin.createTopic({ topic: topic, partitions: exp.topic.partitions, replicationFactor: exp.topic.replicationFactor, config: topicConfig, timeoutMs: 60_000 }),
     );
     abortCheck();
     const groupId = consumer.groupId ?? `kafka-chaos-${opts.runId}-${profile.name}`;
@@ -163,7 +166,7 @@ async function runProfile(
         agentId: `c${i}`,
         runId: opts.runId,
         bootstrap: [...cluster.bootstrapServers],
-        topic: exp.topic.name,
+        topic: topic,
         groupId,
         processingTimeMs: w.processingTime,
         ledgerFile: path.join(ledgerDir, `consumer-c${i}.jsonl`),
@@ -177,7 +180,7 @@ async function runProfile(
         agentId: `p${i}`,
         runId: opts.runId,
         bootstrap: [...cluster.bootstrapServers],
-        topic: exp.topic.name,
+        topic: topic,
         partitions: exp.topic.partitions,
         rate: w.rate,
         messageSize: w.messageSize,
@@ -200,8 +203,8 @@ async function runProfile(
       schedule,
       {
         cluster: theCluster,
-        leaderOf: (p) => admin.leaderOf(exp.topic.name, p),
-        replicasOf: async (p) => (await admin.partitions(exp.topic.name)).find((x) => x.partition === p)?.replicas ?? [],
+        leaderOf: (p) => admin.leaderOf(topic, p),
+        replicasOf: async (p) => (await admin.partitions(topic)).find((x) => x.partition === p)?.replicas ?? [],
         activeController: () => activeController(theCluster),
         agent: (role, index) => (role === 'producer' ? producers[index] : consumers[index]),
         elapsed: () => Date.now() - workloadStart,
@@ -250,13 +253,13 @@ async function runProfile(
     });
     abortCheck();
     phaseName = 'waiting for health';
-    const topics = [exp.topic.name, ...(w.consumers > 0 ? ['__consumer_offsets'] : [])];
+    const topics = [topic, ...(w.consumers > 0 ? ['__consumer_offsets'] : [])];
     result.health = await phase('health', () => admin.waitHealthy({ brokers: exp.cluster.brokers, topics, timeoutMs: w.healthTimeout, signal: opts.signal }));
     log(`cluster health: ${result.health.detail} (after ${(result.health.waitedMs / 1000).toFixed(1)}s)`);
     abortCheck();
 
     phaseName = 'draining';
-    result.drain = await phase('drain', () => drain(admin, exp.topic.name, groupId, consumers, w.drainTimeout, opts.signal));
+    result.drain = await phase('drain', () => drain(admin, topic, groupId, consumers, w.drainTimeout, opts.signal));
     log(`consumer drain: ${result.drain.detail}`);
     abortCheck();
     phaseName = 'stopping consumers';
@@ -267,7 +270,7 @@ async function runProfile(
 
     log('final read of every partition');
     const read = await phase('finalRead', () =>
-      finalRead({ bootstrap: theCluster.bootstrapServers, topic: exp.topic.name, runId: opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: opts.signal }),
+      finalRead({ bootstrap: theCluster.bootstrapServers, topic: topic, runId: opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: opts.signal }),
     );
     result.partitions = read.partitions;
     fs.writeFileSync(path.join(dir, 'final-read.jsonl'), read.records.map((r) => JSON.stringify(r)).join('\n') + (read.records.length ? '\n' : ''));

@@ -14,6 +14,9 @@ export interface Environment {
   ci: boolean;
   /** whether stdout is an interactive terminal (live progress line) */
   tty: boolean;
+  /** Docker images for the docker backend (default: the official images) */
+  kafkaImage: string | undefined;
+  toxiproxyImage: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -24,6 +27,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     javaHome: env.JAVA_HOME && env.JAVA_HOME.length > 0 ? env.JAVA_HOME : undefined,
     ci: env.CI === 'true' || env.CI === '1',
     tty: Boolean(process.stdout.isTTY),
+    kafkaImage: env.KAFKA_CHAOS_KAFKA_IMAGE && env.KAFKA_CHAOS_KAFKA_IMAGE.length > 0 ? env.KAFKA_CHAOS_KAFKA_IMAGE : undefined,
+    toxiproxyImage: env.KAFKA_CHAOS_TOXIPROXY_IMAGE && env.KAFKA_CHAOS_TOXIPROXY_IMAGE.length > 0 ? env.KAFKA_CHAOS_TOXIPROXY_IMAGE : undefined,
   };
 }
 

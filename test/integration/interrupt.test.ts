@@ -51,7 +51,7 @@ async function gone(runId: string, timeoutMs = 20_000): Promise<Array<{ pid: num
 describe.skipIf(!prereq.ok)('cleanup on a real cluster', () => {
   it('Ctrl-C mid-run stops every broker, proxy and agent, and exits 130', async () => {
     const s = setup('it-interrupt');
-    const cli = startCli(['run', s.file, '--reports', s.reports]);
+    const cli = startCli(['run', s.file, '--cluster', 'local', '--reports', s.reports]);
     const { runId, procs } = await midRun(cli);
     // 3 brokers, Toxiproxy, a producer and a consumer were running
     expect(procs.length).toBeGreaterThanOrEqual(6);
@@ -66,7 +66,7 @@ describe.skipIf(!prereq.ok)('cleanup on a real cluster', () => {
 
   it('after the harness is killed (SIGKILL), `kafka-chaos clean` removes what it left', async () => {
     const s = setup('it-crash');
-    const cli = startCli(['run', s.file, '--reports', s.reports]);
+    const cli = startCli(['run', s.file, '--cluster', 'local', '--reports', s.reports]);
     const { runId, procs } = await midRun(cli);
     expect(procs.length).toBeGreaterThanOrEqual(6);
     cli.child.kill('SIGKILL');

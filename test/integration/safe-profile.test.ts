@@ -59,7 +59,7 @@ describe.skipIf(!prereq.ok)('safe profile on a real cluster', () => {
     const file = path.join(dir, 'safe.yaml');
     fs.writeFileSync(file, EXPERIMENT);
     const reports = path.join(dir, 'reports');
-    const r = await runCli(['run', file, '--reports', reports]);
+    const r = await runCli(['run', file, '--cluster', 'local', '--reports', reports]);
     const run = readRun(reports);
     const p = run.profiles[0]!;
     expect(p.error, r.stdout + r.stderr).toBeUndefined();

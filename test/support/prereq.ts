@@ -26,3 +26,23 @@ export function clusterPrerequisites(): { ok: boolean; reason: string } {
   process.stderr.write(`skipping integration tests: ${reason}\n`);
   return { ok: false, reason };
 }
+
+/**
+ * Docker tests need an engine and either the images or the means to build them offline
+ * (mmdebstrap, Go). They skip with the reason on a user's machine and fail in CI.
+ */
+export async function dockerPrerequisites(): Promise<{ ok: boolean; reason: string }> {
+  const { dockerAnswers } = await import('../../harness/cluster/docker.ts');
+  const { canBuildLocalImages } = await import('../../harness/provision/images.ts');
+  const missing: string[] = [];
+  if (!(await dockerAnswers())) missing.push('a Docker engine that answers');
+  else {
+    const can = await canBuildLocalImages();
+    if (!can.ok) missing.push(...can.missing);
+  }
+  if (missing.length === 0) return { ok: true, reason: '' };
+  const reason = `docker tests need ${missing.join(', ')}`;
+  if (readEnvironment().ci) throw new Error(`${reason}, and CI=true: they must run in CI, not skip`);
+  process.stderr.write(`skipping docker tests: ${reason}\n`);
+  return { ok: false, reason };
+}

@@ -417,7 +417,7 @@ profiles:
   it('bad enum value: at the value, listing the choices', () => {
     const text = `${MINIMAL}faults:\n  - at: 1s\n    action: broker.explode\n`;
     expect(issuesOf(text)).toEqual([
-      issue(8, 13, 'faults[0].action', 'expected one of broker.kill, broker.stop, broker.pause, network.latency, network.down, network.reset, consumer.kill, producer.kill; got "broker.explode"'),
+      issue(8, 13, 'faults[0].action', 'expected one of broker.kill, broker.stop, broker.pause, broker.disconnect, network.latency, network.down, network.reset, consumer.kill, producer.kill; got "broker.explode"'),
     ]);
   });
 

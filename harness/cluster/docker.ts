@@ -1,0 +1,362 @@
+// The docker backend: every broker and Toxiproxy in its own container on a network made
+// for the cluster, everything labelled with the run id. Broker configuration comes from
+// the same generator as the local backend; broker data lives on host bind mounts.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import type { ToxiproxyClient } from '../proxy/client.ts';
+import { ToxiproxyClient as Client } from '../proxy/client.ts';
+import type { Environment } from '../util/env.ts';
+import { HarnessError, PrerequisiteError } from '../util/errors.ts';
+import { freePorts } from '../util/ports.ts';
+import { waitFor } from '../util/time.ts';
+import { waitForBrokers } from './admin.ts';
+import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
+import { BROKER_LOG4J2, brokerProperties, renderProperties, type BrokerAddresses } from './broker-config.ts';
+
+/** Label on every container and network a run creates: `kafka-chaos clean` finds them by it. */
+export const RUN_LABEL = 'kafka-chaos.run';
+
+export interface DockerImages {
+  kafka: string;
+  toxiproxy: string;
+}
+
+const PORT = { client: 9092, replication: 9093, controller: 9094 } as const;
+const TOXI_API = 8474;
+
+/** Is there a Docker engine answering? */
+export async function dockerAnswers(docker = new Docker(), timeoutMs = 3000): Promise<boolean> {
+  try {
+    await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class DockerBackend implements ClusterBackend {
+  readonly name = 'docker';
+  private readonly docker = new Docker();
+
+  constructor(
+    private readonly env: Environment,
+    private readonly opts: { images: DockerImages; keepData: boolean },
+  ) {}
+
+  async prepare(): Promise<void> {
+    if (!(await dockerAnswers(this.docker))) {
+      throw new PrerequisiteError('the docker backend needs a Docker engine, and none answers (is dockerd running? is DOCKER_HOST right?)');
+    }
+    for (const image of [this.opts.images.kafka, this.opts.images.toxiproxy]) {
+      try {
+        await this.docker.getImage(image).inspect();
+      } catch {
+        throw new PrerequisiteError(`the Docker image ${image} is not present: pull it, or build the offline images with \`kafka-chaos images build\``);
+      }
+    }
+  }
+
+  async start(spec: ClusterSpec): Promise<Cluster> {
+    await this.prepare();
+    const cluster = new DockerCluster(this.docker, spec, this.opts.images, this.opts.keepData);
+    try {
+      await cluster.boot();
+      return cluster;
+    } catch (err) {
+      await cluster[Symbol.asyncDispose]();
+      throw err;
+    }
+  }
+}
+
+interface DockerBroker {
+  id: number;
+  name: string;
+  dir: string;
+  addr: BrokerAddresses;
+  container: Docker.Container | undefined;
+  state: BrokerState;
+  connected: boolean;
+}
+
+class DockerCluster implements Cluster {
+  readonly backend = 'docker';
+  readonly versions: Record<string, string>;
+  private readonly prefix: string;
+  private network: Docker.Network | undefined;
+  private toxiContainer: Docker.Container | undefined;
+  private client: Client | undefined;
+  private readonly brokers = new Map<number, DockerBroker>();
+  private disposed = false;
+  private readonly labels: Record<string, string>;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly spec: ClusterSpec,
+    private readonly images: DockerImages,
+    private readonly keepData: boolean,
+  ) {
+    this.prefix = `kc-${crypto.randomBytes(4).toString('hex')}`;
+    this.labels = { [RUN_LABEL]: spec.runId };
+    this.versions = { backend: 'docker', kafka: spec.kafkaVersion, kafkaImage: images.kafka, toxiproxyImage: images.toxiproxy };
+  }
+
+  get toxiproxy(): ToxiproxyClient {
+    if (!this.client) throw new HarnessError('Toxiproxy is not started');
+    return this.client;
+  }
+
+  get brokerIds(): number[] {
+    return [...this.brokers.keys()];
+  }
+
+  get bootstrapServers(): string[] {
+    return [...this.brokers.values()].map((b) => `${b.addr.proxy.client.host}:${b.addr.proxy.client.port}`);
+  }
+
+  async boot(): Promise<void> {
+    const spec = this.spec;
+    fs.mkdirSync(spec.dir, { recursive: true });
+    const engine = await this.docker.version();
+    this.versions.dockerEngine = engine.Version;
+    this.network = await this.docker.createNetwork({ Name: `${this.prefix}-net`, Driver: 'bridge', Labels: this.labels, CheckDuplicate: true });
+    const toxiName = `${this.prefix}-toxiproxy`;
+    // client proxies are published on 127.0.0.1 under the same port number, so the address
+    // a broker advertises to clients is the one the host's agents can reach
+    const ports = await freePorts(spec.brokers + 1);
+    const apiPort = ports[spec.brokers]!;
+    for (let id = 1; id <= spec.brokers; id++) {
+      const name = `${this.prefix}-b${id}`;
+      this.brokers.set(id, {
+        id,
+        name,
+        dir: path.join(spec.dir, `broker-${id}`),
+        addr: {
+          bind: { client: { host: '0.0.0.0', port: PORT.client }, replication: { host: '0.0.0.0', port: PORT.replication }, controller: { host: '0.0.0.0', port: PORT.controller } },
+          proxy: { client: { host: '127.0.0.1', port: ports[id - 1]! }, replication: { host: toxiName, port: 21000 + id }, controller: { host: toxiName, port: 22000 + id } },
+        },
+        container: undefined,
+        state: 'stopped',
+        connected: true,
+      });
+    }
+    const exposed: Record<string, object> = { [`${TOXI_API}/tcp`]: {} };
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = { [`${TOXI_API}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(apiPort) }] };
+    for (const b of this.brokers.values()) {
+      const p = b.addr.proxy.client.port;
+      exposed[`${p}/tcp`] = {};
+      bindings[`${p}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: String(p) }];
+    }
+    this.toxiContainer = await this.docker.createContainer({
+      name: toxiName,
+      Hostname: toxiName,
+      Image: this.images.toxiproxy,
+      Cmd: ['-host=0.0.0.0', `-port=${TOXI_API}`],
+      Labels: this.labels,
+      ExposedPorts: exposed,
+      HostConfig: { NetworkMode: this.network.id, PortBindings: bindings },
+      NetworkingConfig: { EndpointsConfig: { [`${this.prefix}-net`]: { Aliases: [toxiName] } } },
+    });
+    await this.toxiContainer.start();
+    this.client = new Client(`http://127.0.0.1:${apiPort}`);
+    const client = this.client;
+    this.versions.toxiproxy = await waitFor({
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      signal: spec.signal,
+      check: () => client.version(),
+      describeFailure: (e) => `the Toxiproxy container did not answer on 127.0.0.1:${apiPort} within 30s (${(e as Error)?.message})`,
+    });
+    for (const b of this.brokers.values()) {
+      const names = proxyNames(b.id);
+      await client.createProxy({ name: names.client, listen: `0.0.0.0:${b.addr.proxy.client.port}`, upstream: `${b.name}:${PORT.client}` });
+      await client.createProxy({ name: names.replication, listen: `0.0.0.0:${b.addr.proxy.replication.port}`, upstream: `${b.name}:${PORT.replication}` });
+      await client.createProxy({ name: names.controller, listen: `0.0.0.0:${b.addr.proxy.controller.port}`, upstream: `${b.name}:${PORT.controller}` });
+    }
+    const nodes = new Map([...this.brokers.values()].map((b) => [b.id, b.addr]));
+    let clusterId = crypto.randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = crypto.randomBytes(16).toString('base64url');
+    const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined;
+    for (const b of this.brokers.values()) {
+      fs.mkdirSync(path.join(b.dir, 'data'), { recursive: true });
+      const props = brokerProperties({ nodeId: b.id, nodes, logDir: '/kc/data', brokers: spec.brokers, overrides: spec.brokerProperties });
+      fs.writeFileSync(path.join(b.dir, 'server.properties'), renderProperties(props));
+      fs.writeFileSync(path.join(b.dir, 'log4j2.properties'), BROKER_LOG4J2);
+      b.container = await this.docker.createContainer({
+        name: b.name,
+        Hostname: b.name,
+        Image: this.images.kafka,
+        ...(user ? { User: user } : {}),
+        Entrypoint: ['/bin/sh', '-c'],
+        Cmd: [
+          `/opt/kafka/bin/kafka-storage.sh format --ignore-formatted --cluster-id=${clusterId} --config /kc/server.properties && exec /opt/kafka/bin/kafka-server-start.sh /kc/server.properties`,
+        ],
+        Env: ['KAFKA_LOG4J_OPTS=-Dlog4j2.configurationFile=/kc/log4j2.properties', 'KAFKA_HEAP_OPTS=-Xms256m -Xmx768m', 'HOME=/tmp'],
+        Labels: { ...this.labels, 'kafka-chaos.broker': String(b.id) },
+        HostConfig: { NetworkMode: this.network.id, Binds: [`${b.dir}:/kc`] },
+        NetworkingConfig: { EndpointsConfig: { [`${this.prefix}-net`]: { Aliases: [b.name] } } },
+      });
+    }
+    await Promise.all([...this.brokers.values()].map(async (b) => {
+      await b.container!.start();
+      b.state = 'running';
+    }));
+    await waitForBrokers({
+      bootstrap: this.bootstrapServers,
+      count: spec.brokers,
+      timeoutMs: 180_000,
+      signal: spec.signal,
+      fatal: () => undefined,
+      describe: () => 'see the broker logs in the run directory',
+    }).catch(async (err: unknown) => {
+      // a container that exited says why in its log
+      for (const b of this.brokers.values()) {
+        const info = await b.container!.inspect().catch(() => undefined);
+        if (info && !info.State.Running) throw new HarnessError(`broker ${b.id} (${b.name}) exited during start-up with code ${info.State.ExitCode}: ${await this.logTail(b.container!)}`);
+      }
+      throw err;
+    });
+  }
+
+  private async logTail(c: Docker.Container, lines = 20): Promise<string> {
+    try {
+      const buf = (await c.logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
+      return demux(buf);
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  private broker(id: number): DockerBroker {
+    const b = this.brokers.get(id);
+    if (!b || !b.container) throw new HarnessError(`no broker ${id} (brokers are ${this.brokerIds.join(', ')})`);
+    return b;
+  }
+
+  state(id: number): BrokerState {
+    return this.broker(id).state;
+  }
+
+  async kill(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.state === 'paused') await b.container!.unpause();
+    await b.container!.kill({ signal: 'SIGKILL' }).catch(ignoreNotRunning);
+    await b.container!.wait().catch(() => undefined);
+    b.state = 'stopped';
+  }
+
+  async stop(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.state === 'paused') await b.container!.unpause();
+    await b.container!.stop({ t: 30 }).catch(ignoreNotRunning);
+    b.state = 'stopped';
+  }
+
+  async start(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (this.disposed) throw new HarnessError(`broker ${id} not started: the cluster has been torn down`);
+    if (b.state !== 'stopped') return;
+    await b.container!.start();
+    b.state = 'running';
+  }
+
+  async pause(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.state !== 'running') return;
+    await b.container!.pause();
+    b.state = 'paused';
+  }
+
+  async resume(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.state !== 'paused') return;
+    await b.container!.unpause();
+    b.state = 'running';
+  }
+
+  /** Cuts the broker's container off the cluster network entirely (every link at once). */
+  async disconnect(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (!b.connected) return;
+    await this.network!.disconnect({ Container: b.container!.id, Force: true });
+    b.connected = false;
+  }
+
+  async reconnect(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.connected) return;
+    await this.network!.connect({ Container: b.container!.id, EndpointConfig: { Aliases: [b.name] } });
+    b.connected = true;
+  }
+
+  async activeController(): Promise<number> {
+    const running = [...this.brokers.values()].find((b) => b.state === 'running' && b.connected);
+    if (!running) throw new HarnessError('no running broker to ask for the active controller');
+    const exec = await running.container!.exec({
+      Cmd: ['/opt/kafka/bin/kafka-metadata-quorum.sh', '--bootstrap-controller', `${running.name}:${PORT.controller}`, 'describe', '--status'],
+      AttachStdout: true,
+      AttachStderr: true,
+      Env: ['KAFKA_HEAP_OPTS=-Xmx128m', 'HOME=/tmp'],
+    });
+    const stream = await exec.start({});
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve) => {
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      stream.on('end', () => resolve());
+      stream.on('error', () => resolve());
+    });
+    const out = demux(Buffer.concat(chunks));
+    const m = /LeaderId:\s+(\d+)/.exec(out);
+    if (!m?.[1]) throw new HarnessError(`could not find the active controller: ${out.slice(-500)}`);
+    return Number(m[1]);
+  }
+
+  brokerLog(id: number): string {
+    return path.join(this.spec.dir, `broker-${id}.log`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    // keep the logs: containers are removed below
+    for (const b of this.brokers.values()) {
+      if (!b.container) continue;
+      fs.writeFileSync(this.brokerLog(b.id), await this.fullLog(b.container));
+    }
+    if (this.toxiContainer) fs.writeFileSync(path.join(this.spec.dir, 'toxiproxy.log'), await this.fullLog(this.toxiContainer));
+    const containers = [...[...this.brokers.values()].map((b) => b.container), this.toxiContainer].filter((c): c is Docker.Container => c !== undefined);
+    await Promise.all(containers.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
+    if (this.network) await this.network.remove().catch(() => undefined);
+    if (!this.keepData) for (const b of this.brokers.values()) fs.rmSync(path.join(b.dir, 'data'), { recursive: true, force: true });
+  }
+
+  private async fullLog(c: Docker.Container): Promise<string> {
+    try {
+      const buf = (await c.logs({ stdout: true, stderr: true, timestamps: false })) as unknown as Buffer;
+      return demux(buf);
+    } catch (err) {
+      return `(could not read the container log: ${(err as Error).message})\n`;
+    }
+  }
+}
+
+function ignoreNotRunning(err: unknown): void {
+  const code = (err as { statusCode?: number }).statusCode;
+  if (code === 409 || code === 304) return; // not running / already stopped
+  throw err;
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) to text; plain text passes through. */
+export function demux(buf: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  if (i === 0) return buf.toString('utf8');
+  return Buffer.concat(out).toString('utf8');
+}

@@ -1,0 +1,155 @@
+// The docker backend on real containers: a broker kill, a broker pause and a network cut
+// in one run; and `kafka-chaos clean` after the harness is killed.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RUN_LABEL } from '../../harness/cluster/docker.ts';
+import type { RunResult } from '../../harness/report/types.ts';
+import { BIN, REPO, runCli, startCli, tempDir } from '../support/cli.ts';
+import { dockerPrerequisites } from '../support/prereq.ts';
+
+const prereq = await dockerPrerequisites();
+const docker = new Docker();
+
+async function leftovers(runId: string) {
+  const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+  const [containers, networks, volumes] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
+  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+}
+
+describe.skipIf(!prereq.ok)('docker backend', () => {
+  beforeAll(() => {
+    // offline builds of the images when the official ones are not here (no registry in CI)
+    execFileSync(process.execPath, [BIN, 'images', 'build'], { stdio: 'inherit' });
+  });
+
+  it('survives a broker kill, a broker pause and a network cut with nothing lost, identities holding', async () => {
+    const dir = tempDir('docker');
+    const file = path.join(dir, 'docker.yaml');
+    fs.writeFileSync(
+      file,
+      `name: it-docker-faults
+seed: 9
+workload:
+  duration: 16s
+  rate: 200
+  consumers: 1
+  drainTimeout: 90s
+faults:
+  - at: 3s
+    action: broker.kill
+    target: leader
+    restartAfter: 3s
+  - at: 8s
+    action: broker.pause
+    target: follower
+    restartAfter: 2s
+  - at: 11s
+    action: broker.disconnect
+    target: 3
+    restartAfter: 2s
+profiles:
+  - name: safe
+    producer: { acks: all, enable.idempotence: true }
+    consumer: { strategy: process-then-commit }
+    topic: { min.insync.replicas: 2 }
+    expect: { lost: 0, notProcessed: 0 }
+`,
+    );
+    const reports = path.join(dir, 'reports');
+    const r = await runCli(['run', file, '--cluster', 'docker', '--reports', reports]);
+    const runDir = path.join(reports, fs.readdirSync(reports)[0]!);
+    const run = JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8')) as RunResult;
+    const p = run.profiles[0]!;
+    expect(p.error, r.stdout + r.stderr).toBeUndefined();
+    expect(run.backend).toBe('docker');
+    expect(p.versions.backend).toBe('docker');
+    expect(p.violations).toEqual([]);
+    const m = p.metrics!;
+    expect(m.attempted).toBeGreaterThan(1000);
+    expect(m.attempted).toBe(m.acked + m.failed + m.unknown);
+    expect(m.lost).toBe(0);
+    expect(m.notProcessed).toBe(0);
+    expect(m.unexpected).toBe(0);
+    expect(p.timeline.map((t) => [t.action, t.heal, t.error])).toEqual([
+      ['broker.kill', 'start', undefined],
+      ['broker.pause', 'resume', undefined],
+      ['broker.disconnect', 'reconnect', undefined],
+    ]);
+    for (const t of p.timeline) expect(t.healedAtMs).toBeGreaterThan(t.appliedAtMs!);
+    expect(p.health?.healthy).toBe(true);
+    expect(r.code).toBe(0);
+    // broker logs were kept from the containers before they were removed
+    expect(fs.readFileSync(path.join(p.dir, 'cluster', 'broker-1.log'), 'utf8')).toContain('Kafka Server started');
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+
+  it('after the harness is killed (SIGKILL), `kafka-chaos clean` leaves no container, network or volume of the run', async () => {
+    const dir = tempDir('docker-crash');
+    const file = path.join(dir, 'crash.yaml');
+    fs.writeFileSync(file, 'name: it-docker-crash\nworkload:\n  duration: 60s\n  rate: 100\nprofiles:\n  - name: p\n');
+    const cli = startCli(['run', file, '--cluster', 'docker', '--reports', path.join(dir, 'reports')]);
+    const m = await cli.waitFor(/report in (\S+)/, 120_000);
+    const runId = path.basename(m[1]!);
+    await cli.waitFor(/workload \d+\.\d+s\/60\.0s \| sent [1-9]/, 240_000);
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    const before = await leftovers(runId);
+    expect(before.containers).toBe(4); // 3 brokers and Toxiproxy
+    expect(before.networks).toBe(1);
+    const clean = await runCli(['clean']);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain(`of run ${runId}`);
+    expect(await leftovers(runId)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
+
+/** `docker compose` (v2) or `docker-compose` (v1), whichever is here. */
+function composeCommand(): string[] | undefined {
+  for (const cmd of [['docker', 'compose'], ['docker-compose']]) {
+    try {
+      execFileSync(cmd[0]!, [...cmd.slice(1), 'version'], { stdio: 'ignore' });
+      return cmd;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+const compose = prereq.ok ? composeCommand() : undefined;
+if (prereq.ok && !compose && process.env.CI === 'true') throw new Error('the compose test needs docker compose or docker-compose, and CI=true: it must run');
+
+describe.skipIf(!prereq.ok || !compose)('compose backend', () => {
+  it('`docker compose up -d` on docker-compose.yml gives a working cluster that `run --cluster compose` drives', async () => {
+    execFileSync(process.execPath, [BIN, 'images', 'build'], { stdio: 'inherit' });
+    const project = `kcit${process.pid}`;
+    const env = { ...process.env, KAFKA_CHAOS_KAFKA_IMAGE: 'kafka-chaos/kafka:4.3.1', KAFKA_CHAOS_TOXIPROXY_IMAGE: 'kafka-chaos/toxiproxy:2.12.0' };
+    const dc = (args: string[]) => execFileSync(compose![0]!, [...compose!.slice(1), '-f', path.join(REPO, 'docker-compose.yml'), '-p', project, ...args], { env, stdio: 'inherit' });
+    dc(['up', '-d']);
+    try {
+      const dir = tempDir('compose');
+      const file = path.join(dir, 'compose.yaml');
+      fs.writeFileSync(
+        file,
+        'name: it-compose\nworkload:\n  duration: 10s\n  rate: 200\nfaults:\n  - at: 3s\n    action: broker.kill\n    target: leader\n    restartAfter: 3s\nprofiles:\n  - name: safe\n    producer: { acks: all }\n    topic: { min.insync.replicas: 2 }\n    expect: { lost: 0 }\n',
+      );
+      const reports = path.join(dir, 'reports');
+      const r = await runCli(['run', file, '--cluster', 'compose', '--compose-project', project, '--reports', reports]);
+      const run = JSON.parse(fs.readFileSync(path.join(reports, fs.readdirSync(reports)[0]!, 'result.json'), 'utf8')) as RunResult;
+      const p = run.profiles[0]!;
+      expect(p.error, r.stdout + r.stderr).toBeUndefined();
+      expect(run.backend).toBe('compose');
+      expect(p.violations).toEqual([]);
+      expect(p.metrics!.attempted).toBeGreaterThan(500);
+      expect(p.metrics!.lost).toBe(0);
+      expect(p.timeline[0]?.resolved).toMatch(/^broker [123]$/);
+      expect(p.timeline[0]?.healedAtMs).toBeGreaterThan(p.timeline[0]!.appliedAtMs!);
+      expect(r.code).toBe(0);
+    } finally {
+      dc(['down', '-v']);
+    }
+  });
+});
