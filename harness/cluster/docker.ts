@@ -193,7 +193,8 @@ class DockerCluster implements Cluster {
         Cmd: [
           `/opt/kafka/bin/kafka-storage.sh format --ignore-formatted --cluster-id=${clusterId} --config /kc/server.properties && exec /opt/kafka/bin/kafka-server-start.sh /kc/server.properties`,
         ],
-        Env: ['KAFKA_LOG4J_OPTS=-Dlog4j2.configurationFile=/kc/log4j2.properties', 'KAFKA_HEAP_OPTS=-Xms256m -Xmx768m', 'HOME=/tmp'],
+        // LOG_DIR: the official image's scripts write GC logs there; it must be writable by the host user
+        Env: ['KAFKA_LOG4J_OPTS=-Dlog4j2.configurationFile=/kc/log4j2.properties', 'KAFKA_HEAP_OPTS=-Xms256m -Xmx768m', 'HOME=/tmp', 'LOG_DIR=/kc/logs'],
         Labels: { ...this.labels, 'kafka-chaos.broker': String(b.id) },
         HostConfig: { NetworkMode: this.network.id, Binds: [`${b.dir}:/kc`] },
         NetworkingConfig: { EndpointsConfig: { [`${this.prefix}-net`]: { Aliases: [b.name] } } },
