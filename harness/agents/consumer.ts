@@ -6,7 +6,7 @@ import type { MessageId, MessagePayload } from '../ledger/events.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { sleep } from '../util/time.ts';
 import type { ConsumerAgentConfig } from './protocol.ts';
-import { send } from './protocol.ts';
+import { retryStartup, send } from './protocol.ts';
 
 /** Parses a message value of this run into its id; null for anything else. */
 export function parseMessageId(value: Buffer | null, runId: string): MessageId | null {
@@ -92,8 +92,16 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
     if (prev === undefined || offset > prev) maxProcessed[partition] = offset;
   };
 
-  await consumer.connect();
-  await consumer.subscribe({ topic: cfg.topic, fromBeginning: c.fromBeginning });
+  await retryStartup('consumer connect', () => consumer.connect());
+  await retryStartup('consumer subscribe', () => consumer.subscribe({ topic: cfg.topic, fromBeginning: c.fromBeginning }));
+  // kafkajs restarts the consumer after retriable errors; after any other it stops for
+  // good, and the agent must not pretend to be consuming
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (event.payload.restart) return;
+    process.stderr.write(`consumer crashed and will not restart: ${event.payload.error.message}\n`);
+    send({ type: 'fatal', message: `consumer crashed: ${event.payload.error.message}` });
+    setTimeout(() => process.exit(1), 100);
+  });
   // up and connected; joining the group may wait for a dead member's session to expire
   send({ type: 'ready' });
   const statsTimer = setInterval(() => send({ type: 'stats', role: 'consumer', received, processed, commits, maxProcessed, busy }), 250);

@@ -5,7 +5,7 @@ import type { AttemptEvent, LedgerEvent, MessagePayload } from '../ledger/events
 import { LedgerWriter } from '../ledger/writer.ts';
 import { classifyError, kafkajsCompression } from './kafkajs-driver.ts';
 import type { ProducerAgentConfig } from './protocol.ts';
-import { send } from './protocol.ts';
+import { retryStartup, send } from './protocol.ts';
 
 interface Pending {
   seq: number;
@@ -28,7 +28,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     maxInFlightRequests: p.maxInFlightRequests,
     allowAutoTopicCreation: false,
   });
-  await producer.connect();
+  await retryStartup('producer connect', () => producer.connect());
   send({ type: 'ready' });
 
   let seq = 0;

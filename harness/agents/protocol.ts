@@ -63,3 +63,20 @@ export type HarnessMessage = { type: 'stop'; graceMs: number };
 export function send(msg: AgentMessage): void {
   if (process.send && process.connected) process.send(msg);
 }
+
+/**
+ * Retries a client's start-up (connect, subscribe) like an application would: a broker
+ * may be down or restarting when an agent (re)starts in the middle of a fault.
+ */
+export async function retryStartup<T>(what: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} failed for ${timeoutMs / 1000}s: ${(err as Error).message}`);
+      process.stderr.write(`${what} failed (attempt ${attempt}): ${(err as Error).message}; retrying\n`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

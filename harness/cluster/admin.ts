@@ -85,7 +85,31 @@ export class ClusterAdmin implements AsyncDisposable {
 
   async createTopic(opts: { topic: string; partitions: number; replicationFactor: number; config: Record<string, string>; timeoutMs: number }): Promise<void> {
     const admin = await this.ready();
-    const created = await admin.createTopics({
+    const deadline = Date.now() + opts.timeoutMs;
+    // a cluster that has just formed may not serve metadata for a new topic at once
+    const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await sleep(500);
+        }
+      }
+    };
+    const created = await retrying(() => this.createOnce(admin, opts));
+    if (!created && !(await retrying(() => this.partitions(opts.topic))).length) throw new HarnessError(`topic ${opts.topic} could not be created`);
+    // every replica in sync before the workload starts
+    for (;;) {
+      const parts = await this.partitions(opts.topic).catch(() => []);
+      if (parts.length === opts.partitions && parts.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) return;
+      if (Date.now() > deadline) throw new HarnessError(`topic ${opts.topic} did not get a full ISR within ${opts.timeoutMs / 1000}s: ${JSON.stringify(parts)}`);
+      await sleep(200);
+    }
+  }
+
+  private async createOnce(admin: Admin, opts: { topic: string; partitions: number; replicationFactor: number; config: Record<string, string>; timeoutMs: number }): Promise<boolean> {
+    return admin.createTopics({
       topics: [
         {
           topic: opts.topic,
@@ -97,15 +121,6 @@ export class ClusterAdmin implements AsyncDisposable {
       waitForLeaders: true,
       timeout: opts.timeoutMs,
     });
-    if (!created) throw new HarnessError(`topic ${opts.topic} already exists on a fresh cluster`);
-    const deadline = Date.now() + opts.timeoutMs;
-    // every replica in sync before the workload starts
-    for (;;) {
-      const parts = await this.partitions(opts.topic);
-      if (parts.length === opts.partitions && parts.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) return;
-      if (Date.now() > deadline) throw new HarnessError(`topic ${opts.topic} did not get a full ISR within ${opts.timeoutMs / 1000}s: ${JSON.stringify(parts)}`);
-      await sleep(200);
-    }
   }
 
   async partitions(topic: string): Promise<PartitionState[]> {
