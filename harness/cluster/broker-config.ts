@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+
 // One generator of broker configuration for every backend. A backend supplies the
 // addresses (real sockets and the Toxiproxy proxies in front of them) and a log dir.
 
@@ -107,3 +109,11 @@ export const BROKER_LOG4J2 = [
   'logger.request.level = WARN',
   '',
 ].join('\n');
+
+/** A random KRaft cluster id (base64url of 16 bytes). Like Kafka's own, never one starting with '-', which a tool would read as an option. */
+export function newClusterId(): string {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}

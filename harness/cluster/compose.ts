@@ -9,6 +9,7 @@ import { ToxiproxyClient } from '../proxy/client.ts';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from '../provision/versions.ts';
 import { HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { waitForBrokers } from './admin.ts';
+import { ContainerBrokers } from './containers.ts';
 import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
 import { brokerProperties, type BrokerAddresses } from './broker-config.ts';
 import { demux, dockerAnswers } from './docker.ts';
@@ -137,7 +138,10 @@ class ComposeCluster implements Cluster {
   readonly fresh = false;
   readonly toxiproxy = new ToxiproxyClient(`http://127.0.0.1:${TOXI_API_PORT}`);
   readonly versions: Record<string, string> = { backend: 'compose' };
-  private readonly states = new Map<number, BrokerState>();
+  private readonly ops = new ContainerBrokers((id) => {
+    const info = this.brokerInfo.get(id);
+    return info ? this.docker.getContainer(info.Id) : undefined;
+  });
   private dir = '';
 
   constructor(
@@ -168,7 +172,7 @@ class ComposeCluster implements Cluster {
       const s = (await c.inspect()).State;
       if (s.Paused) await c.unpause();
       if (!s.Running) await c.start();
-      this.states.set(id, 'running');
+      this.ops.set(id, 'running');
     }
     await waitForBrokers({
       bootstrap: this.bootstrapServers,
@@ -187,40 +191,27 @@ class ComposeCluster implements Cluster {
   }
 
   state(id: number): BrokerState {
-    return this.states.get(id) ?? 'stopped';
+    return this.ops.state(id);
   }
 
-  async kill(id: number): Promise<void> {
-    const c = this.container(id);
-    if (this.state(id) === 'paused') await c.unpause();
-    await c.kill({ signal: 'SIGKILL' }).catch(() => undefined);
-    await c.wait().catch(() => undefined);
-    this.states.set(id, 'stopped');
+  kill(id: number): Promise<void> {
+    return this.ops.kill(id);
   }
 
-  async stop(id: number): Promise<void> {
-    const c = this.container(id);
-    if (this.state(id) === 'paused') await c.unpause();
-    await c.stop({ t: 30 }).catch(() => undefined);
-    this.states.set(id, 'stopped');
+  stop(id: number): Promise<void> {
+    return this.ops.stop(id);
   }
 
-  async start(id: number): Promise<void> {
-    if (this.state(id) !== 'stopped') return;
-    await this.container(id).start();
-    this.states.set(id, 'running');
+  start(id: number): Promise<void> {
+    return this.ops.start(id);
   }
 
-  async pause(id: number): Promise<void> {
-    if (this.state(id) !== 'running') return;
-    await this.container(id).pause();
-    this.states.set(id, 'paused');
+  pause(id: number): Promise<void> {
+    return this.ops.pause(id);
   }
 
-  async resume(id: number): Promise<void> {
-    if (this.state(id) !== 'paused') return;
-    await this.container(id).unpause();
-    this.states.set(id, 'running');
+  resume(id: number): Promise<void> {
+    return this.ops.resume(id);
   }
 
   brokerLog(id: number): string {

@@ -12,8 +12,9 @@ import { HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { waitFor } from '../util/time.ts';
 import { waitForBrokers } from './admin.ts';
+import { ContainerBrokers } from './containers.ts';
 import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
-import { BROKER_LOG4J2, brokerProperties, renderProperties, type BrokerAddresses } from './broker-config.ts';
+import { BROKER_LOG4J2, brokerProperties, newClusterId, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
 /** Label on every container and network a run creates: `kafka-chaos clean` finds them by it. */
 export const RUN_LABEL = 'kafka-chaos.run';
@@ -77,7 +78,6 @@ interface DockerBroker {
   dir: string;
   addr: BrokerAddresses;
   container: Docker.Container | undefined;
-  state: BrokerState;
   connected: boolean;
 }
 
@@ -91,6 +91,7 @@ class DockerCluster implements Cluster {
   private readonly brokers = new Map<number, DockerBroker>();
   private disposed = false;
   private readonly labels: Record<string, string>;
+  private readonly ops = new ContainerBrokers((id) => this.brokers.get(id)?.container);
 
   constructor(
     private readonly docker: Docker,
@@ -138,7 +139,6 @@ class DockerCluster implements Cluster {
           proxy: { client: { host: '127.0.0.1', port: ports[id - 1]! }, replication: { host: toxiName, port: 21000 + id }, controller: { host: toxiName, port: 22000 + id } },
         },
         container: undefined,
-        state: 'stopped',
         connected: true,
       });
     }
@@ -176,8 +176,7 @@ class DockerCluster implements Cluster {
       await client.createProxy({ name: names.controller, listen: `0.0.0.0:${b.addr.proxy.controller.port}`, upstream: `${b.name}:${PORT.controller}` });
     }
     const nodes = new Map([...this.brokers.values()].map((b) => [b.id, b.addr]));
-    let clusterId = crypto.randomBytes(16).toString('base64url');
-    while (clusterId.startsWith('-')) clusterId = crypto.randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined;
     for (const b of this.brokers.values()) {
       fs.mkdirSync(path.join(b.dir, 'data'), { recursive: true });
@@ -202,7 +201,7 @@ class DockerCluster implements Cluster {
     }
     await Promise.all([...this.brokers.values()].map(async (b) => {
       await b.container!.start();
-      b.state = 'running';
+      this.ops.set(b.id, 'running');
     }));
     await waitForBrokers({
       bootstrap: this.bootstrapServers,
@@ -237,44 +236,29 @@ class DockerCluster implements Cluster {
   }
 
   state(id: number): BrokerState {
-    return this.broker(id).state;
+    this.broker(id);
+    return this.ops.state(id);
   }
 
-  async kill(id: number): Promise<void> {
-    const b = this.broker(id);
-    if (b.state === 'paused') await b.container!.unpause();
-    await b.container!.kill({ signal: 'SIGKILL' }).catch(ignoreNotRunning);
-    await b.container!.wait().catch(() => undefined);
-    b.state = 'stopped';
+  kill(id: number): Promise<void> {
+    return this.ops.kill(this.broker(id).id);
   }
 
-  async stop(id: number): Promise<void> {
-    const b = this.broker(id);
-    if (b.state === 'paused') await b.container!.unpause();
-    await b.container!.stop({ t: 30 }).catch(ignoreNotRunning);
-    b.state = 'stopped';
+  stop(id: number): Promise<void> {
+    return this.ops.stop(this.broker(id).id);
   }
 
   async start(id: number): Promise<void> {
-    const b = this.broker(id);
     if (this.disposed) throw new HarnessError(`broker ${id} not started: the cluster has been torn down`);
-    if (b.state !== 'stopped') return;
-    await b.container!.start();
-    b.state = 'running';
+    await this.ops.start(this.broker(id).id);
   }
 
-  async pause(id: number): Promise<void> {
-    const b = this.broker(id);
-    if (b.state !== 'running') return;
-    await b.container!.pause();
-    b.state = 'paused';
+  pause(id: number): Promise<void> {
+    return this.ops.pause(this.broker(id).id);
   }
 
-  async resume(id: number): Promise<void> {
-    const b = this.broker(id);
-    if (b.state !== 'paused') return;
-    await b.container!.unpause();
-    b.state = 'running';
+  resume(id: number): Promise<void> {
+    return this.ops.resume(this.broker(id).id);
   }
 
   /** Cuts the broker's container off the cluster network entirely (every link at once). */
@@ -293,7 +277,7 @@ class DockerCluster implements Cluster {
   }
 
   async activeController(): Promise<number> {
-    const running = [...this.brokers.values()].find((b) => b.state === 'running' && b.connected);
+    const running = [...this.brokers.values()].find((b) => this.ops.state(b.id) === 'running' && b.connected);
     if (!running) throw new HarnessError('no running broker to ask for the active controller');
     const exec = await running.container!.exec({
       Cmd: ['/opt/kafka/bin/kafka-metadata-quorum.sh', '--bootstrap-controller', `${running.name}:${PORT.controller}`, 'describe', '--status'],
@@ -341,12 +325,6 @@ class DockerCluster implements Cluster {
       return `(could not read the container log: ${(err as Error).message})\n`;
     }
   }
-}
-
-function ignoreNotRunning(err: unknown): void {
-  const code = (err as { statusCode?: number }).statusCode;
-  if (code === 409 || code === 304) return; // not running / already stopped
-  throw err;
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers) to text; plain text passes through. */

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ToxiproxyClient } from '../proxy/client.ts';
@@ -14,7 +13,7 @@ import { ManagedProcess, tail } from '../util/proc.ts';
 import { runCommand } from '../provision/exec.ts';
 import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
 import { waitForBrokers } from './admin.ts';
-import { BROKER_LOG4J2, brokerProperties, renderProperties, type BrokerAddresses } from './broker-config.ts';
+import { BROKER_LOG4J2, brokerProperties, newClusterId, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
 const HOST = '127.0.0.1';
 
@@ -146,9 +145,7 @@ class LocalCluster implements Cluster {
     }
     const log4j = path.join(this.spec.dir, 'log4j2.properties');
     fs.writeFileSync(log4j, BROKER_LOG4J2);
-    // like Kafka's own Uuid.randomUuid: an id starting with '-' would read as an option
-    let clusterId = crypto.randomBytes(16).toString('base64url');
-    while (clusterId.startsWith('-')) clusterId = crypto.randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     for (const b of this.brokers.values()) {
       fs.mkdirSync(path.dirname(b.configFile), { recursive: true });
       const props = brokerProperties({
