@@ -7,7 +7,6 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import type { ToxiproxyClient } from '../proxy/client.ts';
 import { ToxiproxyClient as Client } from '../proxy/client.ts';
-import type { Environment } from '../util/env.ts';
 import { HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { waitFor } from '../util/time.ts';
@@ -41,10 +40,7 @@ export class DockerBackend implements ClusterBackend {
   readonly name = 'docker';
   private readonly docker = new Docker();
 
-  constructor(
-    private readonly env: Environment,
-    private readonly opts: { images: DockerImages; keepData: boolean },
-  ) {}
+  constructor(private readonly opts: { images: DockerImages; keepData: boolean }) {}
 
   async prepare(): Promise<void> {
     if (!(await dockerAnswers(this.docker))) {

@@ -91,14 +91,14 @@ export async function selectBackend(opts: SelectOptions): Promise<ClusterBackend
   if (choice === 'compose') return new ComposeBackend({ project: opts.composeProject });
   if (choice === 'docker') {
     if (!(await dockerAnswers())) throw new PrerequisiteError('--cluster docker needs a Docker engine, and none answers (is dockerd running? is DOCKER_HOST right?)');
-    return new DockerBackend(opts.env, { images: await resolveImages({ ...opts, allowBuild: true }), keepData: opts.keepData });
+    return new DockerBackend({ images: await resolveImages({ ...opts, allowBuild: true }), keepData: opts.keepData });
   }
   // auto: Docker when an engine answers and the images are present or buildable
   if (await dockerAnswers()) {
     try {
       const images = await resolveImages({ ...opts, allowBuild: true });
       opts.log(`cluster backend: docker (images ${images.kafka}, ${images.toxiproxy})`);
-      return new DockerBackend(opts.env, { images, keepData: opts.keepData });
+      return new DockerBackend({ images, keepData: opts.keepData });
     } catch (err) {
       opts.log(`cluster backend: local (a Docker engine answers, but ${(err as Error).message})`);
     }
