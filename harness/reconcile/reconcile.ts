@@ -12,7 +12,7 @@
 
 import { messageId } from '../ledger/events.ts';
 import type { LogRecord, PartitionRead } from '../ledger/events.ts';
-import type { History, IdentityViolation, MetricName, Metrics, Reconciliation } from './types.ts';
+import { zeroMetrics, type History, type IdentityViolation, type MetricName, type Metrics, type Reconciliation } from './types.ts';
 
 /** Examples kept per non-zero metric. */
 export const MAX_EXAMPLES = 20;
@@ -281,24 +281,7 @@ export function reconcile(history: History): Reconciliation {
   }
 
   // ---- per-id outcomes, in a deterministic order (producer id, then seq) -------------
-  const m: Metrics = {
-    attempted: 0,
-    acked: 0,
-    failed: 0,
-    unknown: 0,
-    lost: 0,
-    lostAfterConsume: 0,
-    landedUnacked: 0,
-    logDuplicates: 0,
-    notProcessed: 0,
-    processedTwice: 0,
-    endToEndLost: 0,
-    reordered,
-    unexpected,
-    present: 0,
-    processed: 0,
-    logRecords: records.length,
-  };
+  const m: Metrics = { ...zeroMetrics(), reordered, unexpected, logRecords: records.length };
   const ex: Record<(typeof EXAMPLE_METRICS)[number], string[]> = {
     lost: [],
     lostAfterConsume: [],

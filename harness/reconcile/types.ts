@@ -44,6 +44,28 @@ export interface Metrics {
 
 export type MetricName = keyof Metrics;
 
+/** Every metric at zero. */
+export function zeroMetrics(): Metrics {
+  return {
+    attempted: 0,
+    acked: 0,
+    failed: 0,
+    unknown: 0,
+    lost: 0,
+    lostAfterConsume: 0,
+    landedUnacked: 0,
+    logDuplicates: 0,
+    notProcessed: 0,
+    processedTwice: 0,
+    endToEndLost: 0,
+    reordered: 0,
+    unexpected: 0,
+    present: 0,
+    processed: 0,
+    logRecords: 0,
+  };
+}
+
 /** A broken accounting identity: an error of the harness, never a finding about Kafka. */
 export interface IdentityViolation {
   identity: string;

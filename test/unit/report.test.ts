@@ -1,25 +1,15 @@
 // Thresholds decide the verdict; the table and summary show what the result holds.
 import { describe, expect, it } from 'vitest';
-import type { Metrics } from '../../harness/reconcile/types.ts';
+import { type Metrics, zeroMetrics } from '../../harness/reconcile/types.ts';
 import { renderSummary, renderTable, verdict } from '../../harness/report/render.ts';
 import type { ProfileResult, RunResult } from '../../harness/report/types.ts';
 import { checkThresholds, describeThreshold } from '../../harness/run/thresholds.ts';
 import { resolveConsumer, resolveProducer } from '../../harness/agents/kafkajs-driver.ts';
 
 const metrics = (over: Partial<Metrics> = {}): Metrics => ({
+  ...zeroMetrics(),
   attempted: 100,
   acked: 100,
-  failed: 0,
-  unknown: 0,
-  lost: 0,
-  lostAfterConsume: 0,
-  landedUnacked: 0,
-  logDuplicates: 0,
-  notProcessed: 0,
-  processedTwice: 0,
-  endToEndLost: 0,
-  reordered: 0,
-  unexpected: 0,
   present: 100,
   processed: 100,
   logRecords: 100,
