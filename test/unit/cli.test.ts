@@ -19,9 +19,10 @@ async function runBad(yaml: string) {
   const file = path.join(dir, 'exp.yaml');
   fs.writeFileSync(file, yaml);
   const reports = path.join(dir, 'reports');
-  const before = new Set(findMarkedProcesses().map((p) => p.pid));
   const r = await runCli(['run', file, '--reports', reports], { env: { KAFKA_CHAOS_CACHE: path.join(dir, 'cache') } });
-  const started = findMarkedProcesses().filter((p) => !before.has(p.pid));
+  // anything a run starts names its run directory (under `dir`) on its command line;
+  // other runs on the machine are not this test's business
+  const started = findMarkedProcesses().filter((p) => p.cmd.includes(dir));
   return { ...r, file, reports, started, cache: path.join(dir, 'cache') };
 }
 
