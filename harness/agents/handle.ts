@@ -18,7 +18,6 @@ export class AgentHandle {
   private lastStats: ProducerStats | ConsumerStats | undefined;
   /** stats of earlier incarnations, so live counts do not drop after a restart */
   private carried = { a: 0, b: 0, c: 0 };
-  private fatal: string | undefined;
   /** highest processed offset per partition over every incarnation (consumers) */
   readonly maxProcessed = new Map<number, number>();
   readonly logFile: string;
@@ -36,16 +35,8 @@ export class AgentHandle {
     return this.proc?.running ?? false;
   }
 
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-
   get stats(): ProducerStats | ConsumerStats | undefined {
     return this.lastStats;
-  }
-
-  get fatalError(): string | undefined {
-    return this.fatal;
   }
 
   /** counts summed over incarnations, for the progress line */
@@ -81,7 +72,6 @@ export class AgentHandle {
       ipc: true,
     });
     this.proc = proc;
-    this.fatal = undefined;
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new HarnessError(`${this.name} did not connect within ${timeoutMs / 1000}s; see ${this.logFile}:\n${tail(this.logFile)}`)), timeoutMs);
       proc.child.on('message', (msg: AgentMessage) => {
@@ -95,7 +85,6 @@ export class AgentHandle {
           clearTimeout(timer);
           resolve();
         } else if (msg.type === 'fatal') {
-          this.fatal = msg.message;
           clearTimeout(timer);
           reject(new HarnessError(`${this.name} failed: ${msg.message}`));
         }

@@ -79,9 +79,3 @@ export class PlainProgress implements Progress {
 
   done(): void {}
 }
-
-export class SilentProgress implements Progress {
-  log(): void {}
-  update(): void {}
-  done(): void {}
-}
