@@ -48,14 +48,12 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
 
   // Auto-commit as the Java client does it: kafkajs would commit after every batch, so
   // the driver keeps the consumed position itself and commits it at the first poll (here:
-  // the next fetched batch) after auto.commit.interval.ms, and on a graceful close.
+  // the next fetched batch) after auto.commit.interval.ms, before the group rebalances
+  // (the Java client commits in its rebalance path, before it rejoins), and on a graceful
+  // close.
   const position = new Map<number, number>();
   let lastAutoCommit = Date.now();
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    // partitions may have moved: only positions read from now on are ours to commit
-    position.clear();
-  });
-  const commitPosition = async () => {
+  const commitPosition = async (why: string) => {
     lastAutoCommit = Date.now();
     const entries = [...position.entries()];
     if (entries.length === 0) return;
@@ -65,9 +63,19 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
       ledger.appendAll(entries.map(([partition, next]) => ({ e: 'committed' as const, cid: id, p: partition, o: next, t })));
       commits += entries.length;
     } catch (err) {
-      process.stderr.write(`[${id}] auto-commit failed: ${(err as Error).message}\n`);
+      process.stderr.write(`[${id}] auto-commit (${why}) failed: ${(err as Error).message}\n`);
     }
   };
+  const autoCommit = c.strategy === 'auto-commit';
+  // a rebalance noticed between batches: commit the position before the group moves on
+  let rebalanceCommit: Promise<void> | undefined;
+  consumer.on(consumer.events.REBALANCING, () => {
+    if (autoCommit) rebalanceCommit = commitPosition('rebalance');
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    // partitions may have moved: only positions read from now on are ours to commit
+    position.clear();
+  });
 
   // once closing, kafkajs silently skips commits: none may be recorded as made
   let closing = false;
@@ -109,16 +117,20 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   // client). commit-then-process commits the whole batch as soon as it arrives;
   // process-then-commit commits after processing it; auto-commit leaves commits to the
   // client's timer.
+  // once asked to stop, no new batch is taken; the batch in hand is finished first
+  let stopping = false;
+  let batchDone: (() => void) | undefined;
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const partition = batch.partition;
-      if (batch.messages.length === 0) return;
+      if (batch.messages.length === 0 || stopping) return;
       busy = true;
       try {
-        if (c.strategy === 'auto-commit' && Date.now() - lastAutoCommit >= c.autoCommitIntervalMs) await commitPosition();
+        if (rebalanceCommit) await rebalanceCommit;
+        if (autoCommit && Date.now() - lastAutoCommit >= c.autoCommitIntervalMs) await commitPosition('interval');
         const t = Date.now();
         const items = batch.messages.map((m) => ({ offset: Number(m.offset), mid: parseMessageId(m.value, cfg.runId) }));
         ledger.appendAll(items.map((m) => ({ e: 'received' as const, cid: id, id: m.mid, p: partition, o: m.offset, t })));
@@ -127,10 +139,10 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
         if (c.strategy === 'commit-then-process') await commit(partition, items[items.length - 1]!.offset + 1);
         let done = -1;
         // like a Java poll loop, the records in hand are processed even if the group
-        // starts rebalancing meanwhile; the rebalance is taken up after the batch
+        // starts rebalancing or the agent is asked to stop meanwhile; the rebalance is
+        // taken up after the batch
         let rebalance: unknown;
         for (const m of items) {
-          if (!isRunning()) break;
           await process1(partition, m.offset, m.mid);
           resolveOffset(String(m.offset));
           done = m.offset;
@@ -143,21 +155,30 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
           }
         }
         if (c.strategy === 'process-then-commit' && done >= 0) await commit(partition, done + 1);
+        // the rebalance path: auto-commit commits what was consumed before the group moves on
+        if (rebalance !== undefined && autoCommit) await commitPosition('rebalance');
         if (rebalance !== undefined) throw rebalance;
       } finally {
         busy = false;
+        batchDone?.();
       }
     },
   });
   await new Promise<void>((resolve) => {
-    onStop(async () => {
+    onStop(async (graceMs) => {
+      stopping = true;
+      // a graceful stop never cuts a batch short: its records are processed (and, by
+      // process-then-commit, committed) before the consumer leaves
+      if (busy) {
+        await Promise.race([new Promise<void>((r) => (batchDone = r)), sleep(graceMs)]);
+      }
       resolve();
     });
   });
   clearInterval(statsTimer);
   send({ type: 'stats', role: 'consumer', received, processed, commits, maxProcessed, busy });
   // a graceful close: auto-commit commits its position, the group rebalances at once
-  if (c.strategy === 'auto-commit') await commitPosition();
+  if (autoCommit) await commitPosition('close');
   closing = true;
   // bounded: kafkajs can hang in disconnect after a broker came back (its fetchers rebalance in a loop)
   await Promise.race([consumer.disconnect().catch(() => undefined), sleep(10_000)]);

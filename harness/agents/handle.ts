@@ -12,8 +12,20 @@ const AGENT_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
  * stopped gracefully, killed (a real crash) and started again. A restarted producer gets
  * a new producer id (`p0`, then `p0.r1`, ...) because its sequence numbers start over.
  */
+/** An agent that went away on its own after it was ready: the run cannot be a result. */
+export interface AgentDeath {
+  agent: string;
+  /** wall clock of the exit */
+  at: string;
+  detail: string;
+}
+
 export class AgentHandle {
   private proc: ManagedProcess | undefined;
+  /** set while the harness itself stops or kills the process */
+  private exitExpected = false;
+  /** exits after `ready` that nobody asked for (a crash of the agent or its client) */
+  readonly deaths: AgentDeath[] = [];
   private incarnation = 0;
   private lastStats: ProducerStats | ConsumerStats | undefined;
   /** stats of earlier incarnations, so live counts do not drop after a restart */
@@ -72,6 +84,9 @@ export class AgentHandle {
       ipc: true,
     });
     this.proc = proc;
+    this.exitExpected = false;
+    let isReady = false;
+    let fatal: string | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new HarnessError(`${this.name} did not connect within ${timeoutMs / 1000}s; see ${this.logFile}:\n${tail(this.logFile)}`)), timeoutMs);
       proc.child.on('message', (msg: AgentMessage) => {
@@ -82,15 +97,21 @@ export class AgentHandle {
           }
         }
         else if (msg.type === 'ready') {
+          isReady = true;
           clearTimeout(timer);
           resolve();
         } else if (msg.type === 'fatal') {
+          fatal = msg.message;
           clearTimeout(timer);
           reject(new HarnessError(`${this.name} failed: ${msg.message}`));
         }
       });
       void proc.exited.then((exit) => {
         clearTimeout(timer);
+        if (isReady && !this.exitExpected) {
+          const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+          this.deaths.push({ agent: `${this.name} (${agentId})`, at: new Date().toISOString(), detail: `${how}${fatal ? `: ${fatal}` : ''}; see ${this.logFile}` });
+        }
         reject(new HarnessError(`${this.name} exited before it was ready (${JSON.stringify(exit)}); see ${this.logFile}:\n${tail(this.logFile)}`));
       });
     });
@@ -101,6 +122,7 @@ export class AgentHandle {
   async stop(graceMs: number): Promise<void> {
     const proc = this.proc;
     if (!proc || !proc.running) return;
+    this.exitExpected = true;
     try {
       proc.child.send({ type: 'stop', graceMs });
     } catch {
@@ -116,6 +138,7 @@ export class AgentHandle {
 
   /** SIGKILL: the agent crashes with whatever it had in flight. */
   async kill(): Promise<void> {
+    this.exitExpected = true;
     await this.proc?.kill();
   }
 

@@ -157,25 +157,23 @@ export interface ClassifiedError {
 }
 
 /**
- * Reduces a kafkajs error to the root cause. Only a broker refusal that guarantees the
- * record was not appended counts as definite; a timeout, a dropped connection,
- * NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS_AFTER_APPEND may have landed.
+ * Reduces a kafkajs error to its root cause. `attempts` is how many times the batch was
+ * sent, as the producer agent counted them itself (kafkajs' own retry count is missing
+ * from errors it gives up on without retrying). The failure is definite only when the
+ * cause is a broker refusal that guarantees no append and it answered the one and only
+ * attempt: after an earlier attempt that timed out or lost its connection, the write may
+ * be in the log, whatever the last answer says.
  */
-export function classifyError(err: unknown): ClassifiedError {
+export function classifyError(err: unknown, attempts: number): ClassifiedError {
   let e: unknown = err;
   const seen = new Set<unknown>();
   let retriable = false;
-  // kafkajs retries internally and reports only the last attempt's error: if there was
-  // more than one attempt, an earlier one may have been appended (a timeout after the
-  // broker wrote it), so the outcome is indeterminate whatever the last cause says
-  let retried = false;
   while (e && typeof e === 'object' && !seen.has(e)) {
     seen.add(e);
-    const o = e as { type?: unknown; name?: unknown; cause?: unknown; originalError?: unknown; retriable?: unknown; errors?: unknown; retryCount?: unknown };
+    const o = e as { type?: unknown; name?: unknown; cause?: unknown; originalError?: unknown; retriable?: unknown; errors?: unknown };
     if (typeof o.retriable === 'boolean') retriable = o.retriable;
-    if (typeof o.retryCount === 'number' && o.retryCount > 0) retried = true;
     if (typeof o.type === 'string' && o.type.length > 0) {
-      return { code: o.type, retriable, definite: DEFINITE_REFUSALS.has(o.type) && !retried };
+      return { code: o.type, retriable, definite: DEFINITE_REFUSALS.has(o.type) && attempts === 1 };
     }
     const next = o.cause ?? o.originalError ?? (Array.isArray(o.errors) ? o.errors[0] : undefined);
     if (!next) return { code: typeof o.name === 'string' ? o.name : 'Error', retriable, definite: false };

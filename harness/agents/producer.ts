@@ -1,6 +1,6 @@
 // Producer agent: a child process that sends messages at a target rate and records every
 // attempt, ack and error in its ledger before anything else happens.
-import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import type { AttemptEvent, LedgerEvent, MessagePayload } from '../ledger/events.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { classifyError, kafkajsCompression } from './kafkajs-driver.ts';
@@ -13,6 +13,16 @@ interface Pending {
   bytes: number;
 }
 
+/** A batch handed to the client, and how many times the client has sent it so far. */
+interface InFlightBatch {
+  partition: number;
+  seqs: number[];
+  attempts: number;
+}
+
+/** A second's worth of waiting messages means the producer is behind its target rate. */
+const BEHIND_AFTER_MS = 1000;
+
 export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter, onStop: (fn: (graceMs: number) => Promise<void>) => void): Promise<void> {
   const p = cfg.producer;
   const kafka = new Kafka({
@@ -23,10 +33,24 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     connectionTimeout: 3000,
     retry: { retries: p.retries > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : p.retries, initialRetryTime: p.retryBackoffMs, maxRetryTime: p.retryBackoffMaxMs },
   });
+  // The client's own attempts, counted where kafkajs hands a batch to the network layer:
+  // it asks the partitioner for every message on every attempt (including its internal
+  // retries), so the first message of a batch marks one attempt. The partition is the
+  // one the agent chose.
+  const batchOf = new WeakMap<Message, InFlightBatch>();
+  const onAttempt = (b: InFlightBatch) => {
+    b.attempts++;
+    if (b.attempts > 1) ledger.append({ e: 'retry', pid: cfg.agentId, p: b.partition, seqs: b.seqs, n: b.attempts, t: Date.now() });
+  };
   const producer: Producer = kafka.producer({
     idempotent: p.idempotent,
     maxInFlightRequests: p.maxInFlightRequests,
     allowAutoTopicCreation: false,
+    createPartitioner: () => ({ message }) => {
+      const b = batchOf.get(message);
+      if (b) onAttempt(b);
+      return message.partition ?? 0;
+    },
   });
   await retryStartup('producer connect', () => producer.connect());
   send({ type: 'ready' });
@@ -65,6 +89,9 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     attempted += batch.length;
     inFlight += batch.length;
     sending.set(partition, (sending.get(partition) ?? 0) + 1);
+    const messages: Message[] = batch.map((m) => ({ partition, key: `${cfg.agentId}:${m.seq}`, value: m.value }));
+    const inFlightBatch: InFlightBatch = { partition, seqs: batch.map((m) => m.seq), attempts: 0 };
+    batchOf.set(messages[0]!, inFlightBatch);
     // `reported`: the application has heard the outcome (ack, error or the delivery
     // timeout) and hears nothing after it. The in-flight slot stays taken until kafkajs
     // itself gives up or succeeds: it may still be retrying after the timeout, and a
@@ -80,7 +107,8 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       reported = true;
       errors += batch.length;
       const t = Date.now();
-      ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: 'DELIVERY_TIMEOUT', retriable: true, definite: false, t })));
+      const attempts = inFlightBatch.attempts;
+      ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: 'DELIVERY_TIMEOUT', retriable: true, definite: false, attempts, t })));
     }, p.deliveryTimeoutMs);
     const work = producer
       .send({
@@ -88,7 +116,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
         acks: p.acks,
         timeout: p.requestTimeoutMs,
         compression: kafkajsCompression(p.compression, CompressionTypes),
-        messages: batch.map((m) => ({ partition, key: `${cfg.agentId}:${m.seq}`, value: m.value })),
+        messages,
       })
       .then(
         (meta) => {
@@ -107,9 +135,10 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
           clearTimeout(deadline);
           if (!reported) {
             reported = true;
-            const c = classifyError(err);
+            const attempts = inFlightBatch.attempts;
+            const c = classifyError(err, attempts);
             const t = Date.now();
-            ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: c.code, retriable: c.retriable, definite: c.definite, t })));
+            ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: c.code, retriable: c.retriable, definite: c.definite, attempts, t })));
             errors += batch.length;
           }
           release();
@@ -151,7 +180,36 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     queueBytes.set(partition, (queueBytes.get(partition) ?? 0) + value.length);
   };
 
-  const statsTimer = setInterval(() => send({ type: 'stats', role: 'producer', attempted, acked, errors, inFlight }), 250);
+  const queuedCount = () => {
+    let n = 0;
+    for (const q of queues.values()) n += q.length;
+    return n;
+  };
+  // behind: more than a second's worth of the target rate is waiting in the agent; while
+  // behind, the backlog is recorded once a second so the report can show how large it grew
+  let behind = false;
+  let lastBacklogEvent = 0;
+  const checkBacklog = () => {
+    const queued = queuedCount();
+    const limit = Math.max(1, Math.floor((cfg.rate * BEHIND_AFTER_MS) / 1000));
+    const now = Date.now();
+    if (!behind && queued >= limit) {
+      behind = true;
+      lastBacklogEvent = now;
+      ledger.append({ e: 'backlog', pid: cfg.agentId, state: 'behind', queued, t: now });
+    } else if (behind && queued < Math.max(1, Math.floor(limit / 10))) {
+      behind = false;
+      ledger.append({ e: 'backlog', pid: cfg.agentId, state: 'caught-up', queued, t: now });
+    } else if (behind && now - lastBacklogEvent >= 1000) {
+      lastBacklogEvent = now;
+      ledger.append({ e: 'backlog', pid: cfg.agentId, state: 'behind', queued, t: now });
+    }
+  };
+  const stats = () => send({ type: 'stats', role: 'producer', attempted, acked, errors, inFlight, queued: queuedCount() });
+  const statsTimer = setInterval(() => {
+    checkBacklog();
+    stats();
+  }, 250);
 
   // rate loop: generate what is due, send what is ready
   const started = Date.now();
@@ -159,12 +217,17 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     onStop(async (graceMs) => {
       stopping = true;
       const until = Date.now() + graceMs;
-      // hand everything generated to the client, then let in-flight sends settle
+      // like a producer's close(): what the application generated is flushed to the client
+      // as the in-flight limit allows, and in-flight sends get the grace period to settle
       while (Date.now() < until) {
         for (const part of queues.keys()) pump(part, true);
-        const queued = [...queues.values()].reduce((n, q) => n + q.length, 0);
-        if (queued === 0 && settledAll.size === 0) break;
+        if (queuedCount() === 0 && settledAll.size === 0) break;
         await new Promise((r) => setTimeout(r, 20));
+      }
+      // what is still waiting was never handed to the client: unsent, not unknown
+      const t = Date.now();
+      for (const [part, queue] of queues) {
+        if (queue.length > 0) ledger.append({ e: 'unsent', pid: cfg.agentId, p: part, seqs: queue.splice(0).map((m) => m.seq), t });
       }
       resolve();
     });
@@ -179,6 +242,6 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     }, 2);
   });
   clearInterval(statsTimer);
-  send({ type: 'stats', role: 'producer', attempted, acked, errors, inFlight });
+  stats();
   await Promise.race([producer.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
 }

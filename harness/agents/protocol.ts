@@ -38,6 +38,8 @@ export interface ProducerStats {
   acked: number;
   errors: number;
   inFlight: number;
+  /** generated, not yet handed to the client */
+  queued: number;
 }
 
 export interface ConsumerStats {

@@ -45,6 +45,47 @@ export interface ErrorEvent {
   code: string;
   retriable: boolean;
   definite: boolean;
+  /** how many times the client sent the message's batch (counted by the driver, not taken from the client) */
+  attempts: number;
+  t: number;
+}
+
+/**
+ * The client sent a batch again (attempt `n`, from 2): counted by the driver at the
+ * point where the client hands the batch to the network layer, so the report can say
+ * which retries there were, when, and which messages they carried.
+ */
+export interface RetryEvent {
+  e: 'retry';
+  pid: string;
+  p: number;
+  seqs: number[];
+  n: number;
+  t: number;
+}
+
+/**
+ * When the producer stopped, these messages were still waiting inside the agent: the
+ * application had generated them but never handed them to the client.
+ */
+export interface UnsentEvent {
+  e: 'unsent';
+  pid: string;
+  p: number;
+  seqs: number[];
+  t: number;
+}
+
+/**
+ * The producer could not keep its target rate: `behind` when a second's worth of
+ * messages is waiting in the agent (and again every second while it stays behind, with
+ * the backlog then), `caught-up` when the backlog is gone again.
+ */
+export interface BacklogEvent {
+  e: 'backlog';
+  pid: string;
+  state: 'behind' | 'caught-up';
+  queued: number;
   t: number;
 }
 
@@ -86,7 +127,7 @@ export interface StartEvent {
   t: number;
 }
 
-export type ProducerEvent = AttemptEvent | AckEvent | ErrorEvent | StartEvent;
+export type ProducerEvent = AttemptEvent | AckEvent | ErrorEvent | RetryEvent | UnsentEvent | BacklogEvent | StartEvent;
 export type ConsumerEvent = ReceivedEvent | ProcessedEvent | CommittedEvent | StartEvent;
 export type LedgerEvent = ProducerEvent | ConsumerEvent;
 

@@ -67,19 +67,27 @@ describe('resolveConsumer', () => {
 describe('classifyError', () => {
   const protocol = (type: string, retriable: boolean) => Object.assign(new Error(type), { name: 'KafkaJSProtocolError', type, retriable });
 
-  it('a first-attempt broker refusal that guarantees no append is definite', () => {
-    expect(classifyError(protocol('MESSAGE_TOO_LARGE', false))).toEqual({ code: 'MESSAGE_TOO_LARGE', retriable: false, definite: true });
+  it('a broker refusal that guarantees no append, answering the only attempt, is definite', () => {
+    expect(classifyError(protocol('MESSAGE_TOO_LARGE', false), 1)).toEqual({ code: 'MESSAGE_TOO_LARGE', retriable: false, definite: true });
   });
 
   it('after retries, the last cause says nothing about earlier attempts: indeterminate', () => {
     const last = protocol('NOT_ENOUGH_REPLICAS', true);
     const exhausted = Object.assign(new Error('retries exhausted'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, retryCount: 5, cause: last });
-    expect(classifyError(exhausted)).toEqual({ code: 'NOT_ENOUGH_REPLICAS', retriable: true, definite: false });
+    expect(classifyError(exhausted, 6)).toEqual({ code: 'NOT_ENOUGH_REPLICAS', retriable: true, definite: false });
+  });
+
+  it('a refusal the client did not retry, after an earlier attempt timed out, is indeterminate (attempts are counted, not read from the error)', () => {
+    // kafkajs bails out of a non-retriable error without a retryCount: only the driver's
+    // own attempt count shows that an earlier attempt went out and may have landed
+    const bailed = protocol('INVALID_PRODUCER_EPOCH', false);
+    expect(classifyError(bailed, 1).definite).toBe(true);
+    expect(classifyError(bailed, 2)).toEqual({ code: 'INVALID_PRODUCER_EPOCH', retriable: false, definite: false });
   });
 
   it('NOT_LEADER_OR_FOLLOWER, timeouts and connection errors are indeterminate', () => {
-    expect(classifyError(protocol('NOT_LEADER_OR_FOLLOWER', true)).definite).toBe(false);
-    expect(classifyError(Object.assign(new Error('timeout'), { name: 'KafkaJSRequestTimeoutError' }))).toEqual({ code: 'KafkaJSRequestTimeoutError', retriable: false, definite: false });
-    expect(classifyError(Object.assign(new Error('closed'), { name: 'KafkaJSConnectionError', retriable: true }))).toEqual({ code: 'KafkaJSConnectionError', retriable: true, definite: false });
+    expect(classifyError(protocol('NOT_LEADER_OR_FOLLOWER', true), 1).definite).toBe(false);
+    expect(classifyError(Object.assign(new Error('timeout'), { name: 'KafkaJSRequestTimeoutError' }), 1)).toEqual({ code: 'KafkaJSRequestTimeoutError', retriable: false, definite: false });
+    expect(classifyError(Object.assign(new Error('closed'), { name: 'KafkaJSConnectionError', retriable: true }), 1)).toEqual({ code: 'KafkaJSConnectionError', retriable: true, definite: false });
   });
 });
