@@ -165,8 +165,9 @@ async function runCommand(file: string, opts: RunFlags): Promise<number> {
     process.stdout.write(`\n${renderTable(result)}\n\n`);
     for (const p of result.profiles) {
       if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);
+      for (const r of p.inconclusive ?? []) process.stdout.write(`${p.profile}: INCONCLUSIVE, did not settle: ${r}\n`);
       for (const v of p.violations) process.stdout.write(`${p.profile}: IDENTITY VIOLATED (${v.identity}): ${v.detail}\n`);
-      for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual}\n`);
+      for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual ?? 'n/a'}\n`);
     }
     process.stdout.write(`report: ${path.join(runDir, 'summary.md')}\n`);
     return result.exitCode;

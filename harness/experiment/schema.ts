@@ -8,32 +8,13 @@
  */
 import { z } from 'zod';
 import { durationError, formatDuration, parseDuration } from './duration.ts';
+import { CONSUMER_METRICS, METRIC_NAMES, type MetricName } from '../reconcile/metrics.ts';
 
 // ---------------------------------------------------------------------------------------
 // Resolved types
 // ---------------------------------------------------------------------------------------
 
-/** The outcome metrics a profile may set thresholds on (see DESIGN.md, "Outcomes"). */
-export const METRIC_NAMES = [
-  'attempted',
-  'acked',
-  'failed',
-  'unknown',
-  'lost',
-  'lostAfterConsume',
-  'landedUnacked',
-  'logDuplicates',
-  'notProcessed',
-  'processedTwice',
-  'endToEndLost',
-  'reordered',
-  'unexpected',
-  'present',
-  'processed',
-  'logRecords',
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
-
+export { METRIC_NAMES, type MetricName } from '../reconcile/metrics.ts';
 /** `{max: N}` means "at most N"; both bounds are inclusive. At least one is set. */
 export interface Threshold {
   min?: number;
@@ -653,6 +634,21 @@ function crossCheck(raw: unknown): SchemaIssue[] {
             path: at('target'),
             at: 'value',
             message: `${role} ${f.target} does not exist: ${field} is ${count} (indexes 0..${count - 1})`,
+          });
+        }
+      }
+    });
+  }
+
+  if (Array.isArray(raw.profiles) && workload && workload.consumers === 0) {
+    raw.profiles.forEach((p, i) => {
+      if (!isRecord(p) || !isRecord(p.expect)) return;
+      for (const key of Object.keys(p.expect)) {
+        if (CONSUMER_METRICS.has(key as MetricName)) {
+          issues.push({
+            path: ['profiles', i, 'expect', key],
+            at: 'key',
+            message: `${key} is a consumer metric and is n/a here: workload.consumers is 0`,
           });
         }
       }

@@ -1,84 +1,59 @@
 import type { ConsumerEvent, FinalRead, MessageId, ProducerEvent } from '../ledger/events.ts';
+import type { ExampleMetricName, MetricName, Metrics } from './metrics.ts';
+
+export { zeroMetrics, type MetricName, type Metrics } from './metrics.ts';
 
 /** Everything the checker needs: the ledgers as recorded and the final read of the log. */
 export interface History {
   runId: string;
   /** every event of every producer ledger, in file order per ledger */
   producers: ProducerEvent[][];
-  /** every event of every consumer ledger, in file order per ledger */
+  /** every event of every consumer ledger, in file order per ledger; none at all means the profile had no consumers */
   consumers: ConsumerEvent[][];
   finalRead: FinalRead;
 }
 
-/** The outcome metrics of DESIGN.md, as counts. */
-export interface Metrics {
-  attempted: number;
-  acked: number;
-  failed: number;
-  unknown: number;
-  /** acked and present 0 times in the final read */
-  lost: number;
-  /** processed at least once and present 0 times */
-  lostAfterConsume: number;
-  /** not acked (failed or unknown) and present at least once */
-  landedUnacked: number;
-  /** sum over ids of (copies in the log - 1) */
-  logDuplicates: number;
-  /** present at least once and never processed */
-  notProcessed: number;
-  /** sum over ids of (times processed - 1) */
-  processedTwice: number;
-  /** acked and never processed */
-  endToEndLost: number;
-  /** pairs of messages from one producer to one partition whose log order inverts send order */
-  reordered: number;
-  /** records in the log that no producer ledger knows */
-  unexpected: number;
-  /** distinct ids present in the log */
-  present: number;
-  /** distinct ids processed at least once */
-  processed: number;
-  /** records in the final read */
-  logRecords: number;
-}
-
-export type MetricName = keyof Metrics;
-
-/** Every metric at zero. */
-export function zeroMetrics(): Metrics {
-  return {
-    attempted: 0,
-    acked: 0,
-    failed: 0,
-    unknown: 0,
-    lost: 0,
-    lostAfterConsume: 0,
-    landedUnacked: 0,
-    logDuplicates: 0,
-    notProcessed: 0,
-    processedTwice: 0,
-    endToEndLost: 0,
-    reordered: 0,
-    unexpected: 0,
-    present: 0,
-    processed: 0,
-    logRecords: 0,
-  };
-}
-
-/** A broken accounting identity: an error of the harness, never a finding about Kafka. */
+/** A broken check: an error of the harness or a client, never a count about Kafka. */
 export interface IdentityViolation {
   identity: string;
   detail: string;
 }
 
+/** What one producer (one incarnation) did, from its ledger. */
+export interface ProducerSummary {
+  pid: string;
+  attempted: number;
+  unsent: number;
+  /** wall clock of the first and last message handed to the client (ms since epoch) */
+  firstAttemptAt: number | null;
+  lastAttemptAt: number | null;
+  /** when the producer first fell behind its target rate, if it did */
+  behindSince: number | null;
+  /** the largest backlog it reported (messages waiting in the agent) */
+  maxQueued: number;
+}
+
+/** The client's retries, from the retry events the driver counted. */
+export interface RetrySummary {
+  /** batches sent more than once */
+  batches: number;
+  /** distinct messages in those batches */
+  messages: number;
+  /** extra sends (sum of attempts - 1 over batches) */
+  resends: number;
+  firstAt: number | null;
+  lastAt: number | null;
+  /** messages of retried batches that landed after a later send of their producer (overtaken) */
+  overtakenRetried: number;
+}
+
 export interface Reconciliation {
   metrics: Metrics;
   /** up to 20 example ids per non-zero metric, for the report */
-  examples: Partial<Record<MetricName, string[]>>;
+  examples: Partial<Record<ExampleMetricName, string[]>>;
   violations: IdentityViolation[];
-  /** acked messages whose acked offset now holds another record or lies beyond the log */
-  ackOffsetMismatches: number;
+  producers: ProducerSummary[];
+  retries: RetrySummary;
 }
 
-export type { MessageId };
+export type { MessageId, MetricName as Metric };

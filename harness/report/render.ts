@@ -1,37 +1,31 @@
 // Report rendering: summary.md and the console table, both from result data only.
-import type { MetricName } from '../reconcile/types.ts';
+import { METRICS, type MetricDef, type MetricName } from '../reconcile/metrics.ts';
 import { describeThreshold } from '../run/thresholds.ts';
 import type { ProfileResult, RunResult } from './types.ts';
 
-export const TABLE_COLUMNS: Array<{ metric: MetricName; title: string }> = [
-  { metric: 'attempted', title: 'attempted' },
-  { metric: 'acked', title: 'acked' },
-  { metric: 'failed', title: 'failed' },
-  { metric: 'unknown', title: 'unknown' },
-  { metric: 'lost', title: 'lost' },
-  { metric: 'lostAfterConsume', title: 'lost after consume' },
-  { metric: 'landedUnacked', title: 'landed unacked' },
-  { metric: 'logDuplicates', title: 'log duplicates' },
-  { metric: 'notProcessed', title: 'not processed' },
-  { metric: 'processedTwice', title: 'processed twice+' },
-  { metric: 'endToEndLost', title: 'end-to-end lost' },
-  { metric: 'reordered', title: 'reordered' },
-  { metric: 'unexpected', title: 'unexpected' },
-];
+/** The outcome table's metric columns for these profiles: the usual ones, plus any rarer one that some profile has. */
+export function tableColumns(profiles: readonly ProfileResult[]): MetricDef[] {
+  return METRICS.filter((m) => m.column === 'always' || (m.column === 'nonzero' && profiles.some((p) => (p.metrics?.[m.name] ?? 0) > 0)));
+}
 
 export function verdict(p: ProfileResult): string {
   if (p.status === 'interrupted') return 'INTERRUPTED';
   if (p.status === 'error' || p.violations.length > 0) return 'ERROR';
+  if (p.status === 'inconclusive') return 'INCONCLUSIVE';
   return p.passed ? 'PASS' : 'FAIL';
 }
 
-function cells(p: ProfileResult): string[] {
-  return TABLE_COLUMNS.map((c) => (p.metrics ? String(p.metrics[c.metric]) : '-'));
+/** A count as printed: n/a for a metric that does not apply, - when the profile has no numbers. */
+export function formatCount(p: ProfileResult, name: MetricName): string {
+  if (!p.metrics) return '-';
+  const v = p.metrics[name];
+  return v === null ? 'n/a' : String(v);
 }
 
 export function renderTable(run: RunResult): string {
-  const header = ['profile', ...TABLE_COLUMNS.map((c) => c.title), 'result'];
-  const rows = run.profiles.map((p) => [p.profile, ...cells(p), verdict(p)]);
+  const columns = tableColumns(run.profiles);
+  const header = ['profile', ...columns.map((c) => c.title), 'result'];
+  const rows = run.profiles.map((p) => [p.profile, ...columns.map((c) => formatCount(p, c.name as MetricName)), verdict(p)]);
   return markdownTable(header, rows);
 }
 
@@ -68,6 +62,7 @@ export function renderSummary(run: RunResult): string {
     if (p.description) out.push('', p.description);
     out.push('');
     if (p.error) out.push(`**${p.status === 'interrupted' ? 'Interrupted' : 'Harness error'}:** ${p.error}`, '');
+    for (const r of p.inconclusive ?? []) out.push(`**Did not settle** (the numbers below are not a result): ${r}`, '');
     for (const v of p.violations) out.push(`**Identity violated** (${v.identity}): ${v.detail}`, '');
     const pr = p.producer;
     out.push(
@@ -83,7 +78,7 @@ export function renderSummary(run: RunResult): string {
     if (Object.keys(p.brokerConfig).length > 0) out.push(`- broker overrides: ${Object.entries(p.brokerConfig).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     if (p.thresholds.length > 0) {
       out.push('', '| expectation | actual | |', '|---|---:|---|');
-      for (const t of p.thresholds) out.push(`| ${t.metric} ${describeThreshold(t)} | ${t.actual} | ${t.pass ? 'met' : '**missed**'} |`);
+      for (const t of p.thresholds) out.push(`| ${t.metric} ${describeThreshold(t)} | ${t.actual ?? 'n/a'} | ${t.pass ? 'met' : '**missed**'} |`);
     }
     if (p.timeline.length > 0) {
       out.push('', '| # | fault | target | resolved | applied at | healed at | |', '|---|---|---|---|---:|---:|---|');
@@ -93,9 +88,7 @@ export function renderSummary(run: RunResult): string {
     }
     if (p.health) out.push('', `- health after healing: ${p.health.healthy ? 'healthy' : '**not healthy**'} (${p.health.detail}, waited ${secs(p.health.waitedMs)})`);
     if (p.drain) out.push(`- consumer drain: ${p.drain.detail}`);
-    if (p.ackOffsetMismatches !== undefined && p.ackOffsetMismatches > 0) {
-      out.push(`- acked offsets that now hold another record or lie beyond the log: ${p.ackOffsetMismatches}`);
-    }
+    for (const line of findings(p)) out.push(`- ${line}`);
     if (p.partitions) {
       out.push(`- final read: ${p.partitions.map((x) => `p${x.partition} [${x.logStartOffset}, ${x.highWatermark}) ${x.records} records`).join('; ')}`);
     }
@@ -109,4 +102,36 @@ export function renderSummary(run: RunResult): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/** Sentences that explain the numbers a reader would otherwise have to dig out of the ledgers. */
+export function findings(p: ProfileResult): string[] {
+  const out: string[] = [];
+  const m = p.metrics;
+  if (!m) return out;
+  const at = (t: number | null) => (t === null || p.workloadStartedAt === undefined ? '?' : `${((t - p.workloadStartedAt) / 1000).toFixed(1)}s`);
+  if (m.ackedAtForeignOffset > 0) {
+    out.push(
+      `**the client acknowledged ${m.ackedAtForeignOffset} write(s) it never appended**: their acked offsets hold earlier records of the same producer ` +
+        `(counted in lost; e.g. ${(p.examples?.ackedAtForeignOffset ?? []).slice(0, 5).join(', ')})`,
+    );
+  }
+  if (m.belowLogStart > 0) out.push(`${m.belowLogStart} acked message(s) lie below the final log start offset: removed by the log's retention or DeleteRecords, not lost`);
+  if (m.failedButLanded > 0) out.push(`**${m.failedButLanded} definite failure(s) are in the log**: the client or broker said they were not appended (e.g. ${(p.examples?.failedButLanded ?? []).slice(0, 5).join(', ')})`);
+  if (m.reordered > 0) {
+    const r = p.retries;
+    const retried =
+      r && r.batches > 0
+        ? `; the client retried ${r.batches} batch(es) (${r.messages} messages, ${r.resends} resends) between ${at(r.firstAt)} and ${at(r.lastAt)}, and ${r.overtakenRetried} of their messages landed after a later send`
+        : '; the client retried no batch';
+    out.push(`${m.reordered} message(s) landed out of send order (${m.reorderedPairs} inverted pairs)${retried}`);
+  } else if (p.retries && p.retries.batches > 0) {
+    out.push(`the client retried ${p.retries.batches} batch(es) (${p.retries.messages} messages, ${p.retries.resends} resends) between ${at(p.retries.firstAt)} and ${at(p.retries.lastAt)}; nothing landed out of order`);
+  }
+  for (const t of p.throughput ?? []) {
+    if (t.behindSinceMs === null && t.unsent === 0) continue;
+    const behind = t.behindSinceMs === null ? 'kept up' : `fell behind at ${(t.behindSinceMs / 1000).toFixed(1)}s (up to ${t.maxQueued} messages waiting in the agent)`;
+    out.push(`producer ${t.pid}: target ${t.targetPerSecond}/s, achieved ${t.achievedPerSecond}/s; ${behind}; ${t.unsent} unsent when producers stopped`);
+  }
+  return out;
 }

@@ -3,7 +3,8 @@ import type { HealthReport } from '../cluster/admin.ts';
 import type { TimelineEntry } from '../faults/nemesis.ts';
 import type { ScheduledFault } from '../faults/schedule.ts';
 import type { PartitionRead } from '../ledger/events.ts';
-import type { IdentityViolation, Metrics, MetricName } from '../reconcile/types.ts';
+import type { ExampleMetricName } from '../reconcile/metrics.ts';
+import type { IdentityViolation, Metrics, RetrySummary } from '../reconcile/types.ts';
 import type { ThresholdCheck } from '../run/thresholds.ts';
 
 export interface DrainReport {
@@ -12,11 +13,28 @@ export interface DrainReport {
   detail: string;
 }
 
+/** One producer incarnation's pace against its target rate. */
+export interface ProducerThroughput {
+  pid: string;
+  targetPerSecond: number;
+  /** messages handed to the client per second of workload */
+  achievedPerSecond: number;
+  /** when it fell behind (ms from the workload start), or null if it kept up */
+  behindSinceMs: number | null;
+  maxQueued: number;
+  unsent: number;
+}
+
 export interface ProfileResult {
   profile: string;
   description?: string;
-  /** ok: reconciled; error: the harness failed (the numbers, if any, are not to be trusted) */
-  status: 'ok' | 'error' | 'interrupted';
+  /**
+   * ok: reconciled; error: the harness failed (the numbers, if any, are not to be trusted);
+   * inconclusive: the run did not settle (see `inconclusive`), so its numbers are not a result
+   */
+  status: 'ok' | 'error' | 'inconclusive' | 'interrupted';
+  /** why the run did not settle */
+  inconclusive?: string[];
   error?: string;
   dir: string;
   /** the topic the profile wrote to */
@@ -27,9 +45,12 @@ export interface ProfileResult {
   brokerConfig: Record<string, string>;
   versions: Record<string, string>;
   metrics?: Metrics;
-  examples?: Partial<Record<MetricName, string[]>>;
+  examples?: Partial<Record<ExampleMetricName, string[]>>;
   violations: IdentityViolation[];
-  ackOffsetMismatches?: number;
+  retries?: RetrySummary;
+  /** wall clock when the workload started (ms since epoch): times in the report are relative to it */
+  workloadStartedAt?: number;
+  throughput?: ProducerThroughput[];
   thresholds: ThresholdCheck[];
   /** true when status is ok, no identity was violated and every threshold held */
   passed: boolean;
@@ -54,6 +75,6 @@ export interface RunResult {
   runDir: string;
   schedule: ScheduledFault[];
   profiles: ProfileResult[];
-  /** 0 every threshold met, 1 a threshold missed, 2 harness error, 130 interrupted */
+  /** 0 every threshold met, 1 a threshold missed, 2 harness error or inconclusive, 130 interrupted */
   exitCode: number;
 }

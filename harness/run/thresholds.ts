@@ -5,7 +5,8 @@ export interface ThresholdCheck {
   metric: MetricName;
   min?: number;
   max?: number;
-  actual: number;
+  /** null: the metric does not apply to the profile (n/a), which fails the threshold */
+  actual: number | null;
   pass: boolean;
 }
 
@@ -14,7 +15,7 @@ export function checkThresholds(expect: Thresholds, metrics: Metrics): Threshold
   const checks: ThresholdCheck[] = [];
   for (const [name, t] of Object.entries(expect) as Array<[MetricName, { min?: number; max?: number }]>) {
     const actual = metrics[name];
-    const pass = (t.min === undefined || actual >= t.min) && (t.max === undefined || actual <= t.max);
+    const pass = actual !== null && (t.min === undefined || actual >= t.min) && (t.max === undefined || actual <= t.max);
     const check: ThresholdCheck = { metric: name, actual, pass };
     if (t.min !== undefined) check.min = t.min;
     if (t.max !== undefined) check.max = t.max;

@@ -13,6 +13,7 @@ import {
   type Experiment,
   type MetricName,
 } from '../../harness/experiment/schema.ts';
+import { METRICS, METRIC_NAMES as CATALOGUE_METRIC_NAMES } from '../../harness/reconcile/metrics.ts';
 import type { MetricName as ReconcileMetricName } from '../../harness/reconcile/types.ts';
 
 const FILE = 'experiments/test.yaml';
@@ -350,7 +351,16 @@ profiles:
 
   it('exports the metric names of the reconciler', () => {
     expectTypeOf<MetricName>().toEqualTypeOf<ReconcileMetricName>();
-    expect(new Set(METRIC_NAMES).size).toBe(16);
+    // one catalogue: the schema takes its threshold names from the reconciler's metrics
+    expect(METRIC_NAMES).toBe(CATALOGUE_METRIC_NAMES);
+    expect([...METRIC_NAMES]).toEqual(METRICS.map((m) => m.name));
+    expect(new Set(METRIC_NAMES).size).toBe(METRICS.length);
+  });
+
+  it('accepts a threshold on any metric of the catalogue', () => {
+    const expectations = METRIC_NAMES.map((name) => `      ${name}: {min: 0}`).join('\n');
+    const exp = parseExperiment(`${MINIMAL}    expect:\n${expectations}\n`, FILE);
+    expect(Object.keys(exp.profiles[0]!.expect)).toEqual([...METRIC_NAMES]);
   });
 });
 
@@ -571,6 +581,41 @@ faults:
 profiles: [{name: a}]
 `;
     expect(issuesOf(text)).toEqual([issue(4, 5, 'faults[0].target', 'producer.kill needs a producer, but workload.producers is 0')]);
+  });
+
+  it('a threshold on a consumer metric when workload.consumers is 0: at the key, n/a', () => {
+    const text = `name: x
+workload:
+  duration: 10s
+  consumers: 0
+profiles:
+  - name: a
+    expect:
+      lost: 0
+      notProcessed: 0
+      endToEndLost: {max: 3}
+  - name: b
+    expect: {unsent: 0, processed: {min: 1}}
+`;
+    expect(issuesOf(text)).toEqual([
+      issue(9, 7, 'profiles[0].expect.notProcessed', 'notProcessed is a consumer metric and is n/a here: workload.consumers is 0'),
+      issue(10, 7, 'profiles[0].expect.endToEndLost', 'endToEndLost is a consumer metric and is n/a here: workload.consumers is 0'),
+      issue(12, 25, 'profiles[1].expect.processed', 'processed is a consumer metric and is n/a here: workload.consumers is 0'),
+    ]);
+  });
+
+  it('producer metric thresholds stay valid without consumers; consumer ones are valid with consumers', () => {
+    const producerOnly = parseExperiment(
+      `name: x\nworkload: {duration: 10s, consumers: 0}\nprofiles:\n  - name: a\n    expect: {lost: 0, unsent: 0, ackedAtForeignOffset: 0, acked: {min: 1}}\n`,
+      FILE,
+    );
+    expect(producerOnly.workload.consumers).toBe(0);
+    expect(producerOnly.profiles[0]!.expect).toEqual({ lost: { max: 0 }, unsent: { max: 0 }, ackedAtForeignOffset: { max: 0 }, acked: { min: 1 } });
+    const withConsumers = parseExperiment(
+      `name: x\nworkload: {duration: 10s, consumers: 1}\nprofiles:\n  - name: a\n    expect: {notProcessed: 0}\n`,
+      FILE,
+    );
+    expect(withConsumers.profiles[0]!.expect).toEqual({ notProcessed: { max: 0 } });
   });
 
   it('duplicate profile names: at the second name', () => {

@@ -1,0 +1,98 @@
+// What the phases of one profile's run share. Each phase reads what earlier phases left
+// here and adds its own part; teardown is one stack of disposers run in reverse order.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AgentHandle } from '../agents/handle.ts';
+import type { ResolvedConsumer, ResolvedProducer } from '../agents/kafkajs-driver.ts';
+import type { ClusterAdmin } from '../cluster/admin.ts';
+import type { Cluster, ClusterBackend } from '../cluster/backend.ts';
+import type { Experiment, Profile } from '../experiment/schema.ts';
+import type { Nemesis } from '../faults/nemesis.ts';
+import type { ScheduledFault } from '../faults/schedule.ts';
+import type { FinalRead } from '../ledger/events.ts';
+import type { ProfileResult } from '../report/types.ts';
+import { errorMessage, HarnessError } from '../util/errors.ts';
+import type { Progress } from './progress.ts';
+
+export interface RunOptions {
+  experiment: Experiment;
+  backend: ClusterBackend;
+  runId: string;
+  runDir: string;
+  signal: AbortSignal;
+  progress: Progress;
+  /** run only these profiles (by name) */
+  only?: string[];
+}
+
+/** Disposers run last-in first-out; each runs once, and one that fails does not stop the others. */
+export class Teardown {
+  private readonly stack: Array<{ what: string; fn: () => Promise<void> | void }> = [];
+  defer(what: string, fn: () => Promise<void> | void): void {
+    this.stack.push({ what, fn });
+  }
+  async run(log: (line: string) => void): Promise<void> {
+    while (this.stack.length > 0) {
+      const { what, fn } = this.stack.pop()!;
+      try {
+        await fn();
+      } catch (err) {
+        log(`teardown: ${what} failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+}
+
+export class ProfileContext {
+  readonly dir: string;
+  readonly ledgerDir: string;
+  readonly agentDir: string;
+  readonly teardown = new Teardown();
+  /** what the progress line says the run is doing */
+  phase = 'starting';
+  cluster: Cluster | undefined;
+  admin: ClusterAdmin | undefined;
+  topic = '';
+  groupId = '';
+  readonly producers: AgentHandle[] = [];
+  readonly consumers: AgentHandle[] = [];
+  nemesis: Nemesis | undefined;
+  /** wall clock when the workload started (ms since epoch) */
+  workloadStart = 0;
+  read: FinalRead | undefined;
+
+  constructor(
+    readonly opts: RunOptions,
+    readonly profile: Profile,
+    readonly producer: ResolvedProducer,
+    readonly consumer: ResolvedConsumer,
+    readonly schedule: ScheduledFault[],
+    readonly result: ProfileResult,
+  ) {
+    this.dir = result.dir;
+    this.ledgerDir = path.join(this.dir, 'ledgers');
+    this.agentDir = path.join(this.dir, 'agents');
+    fs.mkdirSync(this.ledgerDir, { recursive: true });
+    fs.mkdirSync(this.agentDir, { recursive: true });
+  }
+
+  get experiment(): Experiment {
+    return this.opts.experiment;
+  }
+
+  log(line: string): void {
+    this.opts.progress.log(`[${this.profile.name}] ${line}`);
+    fs.appendFileSync(path.join(this.dir, 'run.log'), `${new Date().toISOString()} ${line}\n`);
+  }
+
+  /** Throws when the run was interrupted (Ctrl-C, SIGTERM). */
+  checkAborted(): void {
+    if (this.opts.signal.aborted) throw new HarnessError('interrupted');
+  }
+
+  /** The started cluster; a phase that needs it runs after `startCluster`. */
+  need<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new HarnessError(`internal: ${what} is not there yet`);
+    return value;
+  }
+}

@@ -1,0 +1,385 @@
+// The phases of one profile's run, in order, each a small function over the run context:
+// fresh cluster -> topic -> agents -> workload with the fault schedule -> stop producers
+// -> heal -> wait for health -> drain consumers -> stop consumers -> final read ->
+// reconcile -> settle and verdict. The generator (agents), the nemesis and the checker
+// meet only in the ledgers and the final read.
+import fs from 'node:fs';
+import path from 'node:path';
+import { AgentHandle } from '../agents/handle.ts';
+import type { ConsumerAgentConfig, ConsumerStats, ProducerAgentConfig } from '../agents/protocol.ts';
+import { ClusterAdmin } from '../cluster/admin.ts';
+import type { Cluster } from '../cluster/backend.ts';
+import { effectiveBrokerConfig } from '../experiment/schema.ts';
+import { Nemesis } from '../faults/nemesis.ts';
+import type { ConsumerEvent, ProducerEvent } from '../ledger/events.ts';
+import { readLedger } from '../ledger/reader.ts';
+import { DEFAULT_KAFKA_VERSION } from '../provision/versions.ts';
+import { reconcile } from '../reconcile/reconcile.ts';
+import type { DrainReport, ProducerThroughput } from '../report/types.ts';
+import { errorMessage, HarnessError } from '../util/errors.ts';
+import { sleep } from '../util/time.ts';
+import type { ProfileContext } from './context.ts';
+import { finalRead } from './final-read.ts';
+import { checkThresholds } from './thresholds.ts';
+
+export interface Phase {
+  /** the key of its duration in the report */
+  readonly name: string;
+  run(ctx: ProfileContext): Promise<void>;
+}
+
+const startCluster: Phase = {
+  name: 'startup',
+  async run(ctx) {
+    const exp = ctx.experiment;
+    ctx.log(`starting a fresh ${exp.cluster.brokers}-broker cluster (${ctx.opts.backend.name} backend)`);
+    const cluster = await ctx.opts.backend.start({
+      runId: ctx.opts.runId,
+      brokers: exp.cluster.brokers,
+      kafkaVersion: exp.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION,
+      brokerProperties: effectiveBrokerConfig(exp, ctx.profile),
+      dir: path.join(ctx.dir, 'cluster'),
+      signal: ctx.opts.signal,
+      log: (l) => ctx.log(l),
+    });
+    ctx.cluster = cluster;
+    ctx.teardown.defer('cluster', async () => {
+      ctx.log('tearing down the cluster');
+      await cluster[Symbol.asyncDispose]();
+    });
+    ctx.result.versions = { ...cluster.versions, kafkajs: kafkajsVersion() };
+    const admin = new ClusterAdmin(cluster.bootstrapServers);
+    ctx.admin = admin;
+    ctx.teardown.defer('admin client', () => admin[Symbol.asyncDispose]());
+  },
+};
+
+const createTopic: Phase = {
+  name: 'topic',
+  async run(ctx) {
+    const exp = ctx.experiment;
+    const cluster = ctx.need(ctx.cluster, 'the cluster');
+    // a cluster that outlives the run (compose) gets a topic per run and profile
+    ctx.topic = cluster.fresh === false ? `${exp.topic.name}-${ctx.opts.runId}-${ctx.profile.name}`.replace(/[^A-Za-z0-9._-]/g, '-') : exp.topic.name;
+    ctx.result.topic = ctx.topic;
+    await ctx.need(ctx.admin, 'the admin client').createTopic({
+      topic: ctx.topic,
+      partitions: exp.topic.partitions,
+      replicationFactor: exp.topic.replicationFactor,
+      config: ctx.result.topicConfig,
+      timeoutMs: 60_000,
+    });
+  },
+};
+
+const startAgents: Phase = {
+  name: 'agents',
+  async run(ctx) {
+    const exp = ctx.experiment;
+    const w = exp.workload;
+    const cluster = ctx.need(ctx.cluster, 'the cluster');
+    ctx.groupId = ctx.consumer.groupId ?? `kafka-chaos-${ctx.opts.runId}-${ctx.profile.name}`;
+    ctx.teardown.defer('agents', async () => {
+      await Promise.allSettled([...ctx.producers, ...ctx.consumers].map((a) => a.kill()));
+    });
+    for (let i = 0; i < w.consumers; i++) {
+      const cfg: ConsumerAgentConfig = {
+        role: 'consumer',
+        agentId: `c${i}`,
+        runId: ctx.opts.runId,
+        bootstrap: [...cluster.bootstrapServers],
+        topic: ctx.topic,
+        groupId: ctx.groupId,
+        processingTimeMs: w.processingTime,
+        ledgerFile: path.join(ctx.ledgerDir, `consumer-c${i}.jsonl`),
+        consumer: ctx.consumer,
+      };
+      ctx.consumers.push(new AgentHandle(`consumer-c${i}`, cfg, ctx.agentDir, ctx.opts.runId));
+    }
+    for (let i = 0; i < w.producers; i++) {
+      const cfg: ProducerAgentConfig = {
+        role: 'producer',
+        agentId: `p${i}`,
+        runId: ctx.opts.runId,
+        bootstrap: [...cluster.bootstrapServers],
+        topic: ctx.topic,
+        partitions: exp.topic.partitions,
+        rate: w.rate,
+        messageSize: w.messageSize,
+        ledgerFile: path.join(ctx.ledgerDir, `producer-p${i}.jsonl`),
+        producer: ctx.producer,
+      };
+      ctx.producers.push(new AgentHandle(`producer-p${i}`, cfg, ctx.agentDir, ctx.opts.runId));
+    }
+    ctx.log(`starting ${ctx.consumers.length} consumer(s) and ${ctx.producers.length} producer(s)`);
+    await Promise.all(ctx.consumers.map((c) => c.start()));
+    await Promise.all(ctx.producers.map((p) => p.start()));
+  },
+};
+
+const workload: Phase = {
+  name: 'workload',
+  async run(ctx) {
+    const w = ctx.experiment.workload;
+    const cluster = ctx.need(ctx.cluster, 'the cluster');
+    const admin = ctx.need(ctx.admin, 'the admin client');
+    ctx.workloadStart = Date.now();
+    ctx.result.workloadStartedAt = ctx.workloadStart;
+    ctx.phase = 'workload';
+    const nemesis = new Nemesis(
+      ctx.schedule,
+      {
+        cluster,
+        leaderOf: (p) => admin.leaderOf(ctx.topic, p),
+        replicasOf: async (p) => (await admin.partitions(ctx.topic)).find((x) => x.partition === p)?.replicas ?? [],
+        activeController: () => activeController(cluster),
+        agent: (role, index) => (role === 'producer' ? ctx.producers[index] : ctx.consumers[index]),
+        elapsed: () => Date.now() - ctx.workloadStart,
+      },
+      (l) => ctx.log(l),
+    );
+    ctx.nemesis = nemesis;
+    ctx.teardown.defer('fault schedule', () => nemesis.endSchedule());
+    startProgress(ctx);
+    const done = new AbortController();
+    const onAbort = () => done.abort();
+    ctx.opts.signal.addEventListener('abort', onAbort, { once: true });
+    const nemesisRun = nemesis.run(done.signal);
+    try {
+      await sleep(w.duration, ctx.opts.signal).catch(() => undefined);
+      done.abort();
+      await nemesisRun;
+    } finally {
+      ctx.opts.signal.removeEventListener('abort', onAbort);
+    }
+  },
+};
+
+const stopProducers: Phase = {
+  name: 'stopProducers',
+  async run(ctx) {
+    // no scheduled heal may fire from here on (a restarted producer would write after the end)
+    await ctx.need(ctx.nemesis, 'the nemesis').endSchedule();
+    ctx.phase = 'stopping producers';
+    ctx.log('workload over: stopping producers (in-flight sends get up to 15s to settle)');
+    await Promise.all(ctx.producers.map((p) => p.stop(15_000)));
+  },
+};
+
+const heal: Phase = {
+  name: 'heal',
+  async run(ctx) {
+    ctx.phase = 'healing';
+    ctx.log('healing every fault');
+    await ctx.need(ctx.nemesis, 'the nemesis').healAll();
+    await ctx.need(ctx.cluster, 'the cluster').toxiproxy.reset();
+  },
+};
+
+const health: Phase = {
+  name: 'health',
+  async run(ctx) {
+    const w = ctx.experiment.workload;
+    ctx.phase = 'waiting for health';
+    const topics = [ctx.topic, ...(w.consumers > 0 ? ['__consumer_offsets'] : [])];
+    const report = await ctx.need(ctx.admin, 'the admin client').waitHealthy({ brokers: ctx.experiment.cluster.brokers, topics, timeoutMs: w.healthTimeout, signal: ctx.opts.signal });
+    ctx.result.health = report;
+    ctx.log(`cluster health: ${report.detail} (after ${(report.waitedMs / 1000).toFixed(1)}s)`);
+  },
+};
+
+const drainConsumers: Phase = {
+  name: 'drain',
+  async run(ctx) {
+    ctx.phase = 'draining';
+    ctx.result.drain = await drain(ctx);
+    ctx.log(`consumer drain: ${ctx.result.drain.detail}`);
+  },
+};
+
+const stopConsumers: Phase = {
+  name: 'stopConsumers',
+  async run(ctx) {
+    ctx.phase = 'stopping consumers';
+    await Promise.all(ctx.consumers.map((c) => c.stop(10_000)));
+    ctx.opts.progress.done();
+  },
+};
+
+const readLog: Phase = {
+  name: 'finalRead',
+  async run(ctx) {
+    const cluster = ctx.need(ctx.cluster, 'the cluster');
+    ctx.log('final read of every partition');
+    const read = await finalRead({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, runId: ctx.opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: ctx.opts.signal });
+    ctx.read = read;
+    ctx.result.partitions = read.partitions;
+    fs.writeFileSync(path.join(ctx.dir, 'final-read.jsonl'), read.records.map((r) => JSON.stringify(r)).join('\n') + (read.records.length ? '\n' : ''));
+  },
+};
+
+const reconcileRun: Phase = {
+  name: 'reconcile',
+  async run(ctx) {
+    const result = ctx.result;
+    const producerEvents: ProducerEvent[][] = [];
+    const consumerEvents: ConsumerEvent[][] = [];
+    for (const f of fs.readdirSync(ctx.ledgerDir).sort()) {
+      const file = path.join(ctx.ledgerDir, f);
+      const events = f.startsWith('producer-') ? producerEvents : f.startsWith('consumer-') ? consumerEvents : undefined;
+      if (!events) continue;
+      const l = await readLedger<ProducerEvent & ConsumerEvent>(file);
+      if (l.tornTail) result.tornLedgerTails.push(f);
+      events.push(l.events);
+    }
+    const rec = reconcile({ runId: ctx.opts.runId, producers: producerEvents, consumers: consumerEvents, finalRead: ctx.need(ctx.read, 'the final read') });
+    result.metrics = rec.metrics;
+    result.examples = rec.examples;
+    result.violations = rec.violations;
+    result.retries = rec.retries;
+    result.throughput = rec.producers.map((p): ProducerThroughput => {
+      const durationS = ctx.experiment.workload.duration / 1000;
+      return {
+        pid: p.pid,
+        targetPerSecond: ctx.experiment.workload.rate,
+        achievedPerSecond: Math.round(p.attempted / durationS),
+        behindSinceMs: p.behindSince === null ? null : p.behindSince - ctx.workloadStart,
+        maxQueued: p.maxQueued,
+        unsent: p.unsent,
+      };
+    });
+    result.thresholds = checkThresholds(ctx.profile.expect, rec.metrics);
+  },
+};
+
+/** The run counts only if it settled: every fault applied as written, the cluster healthy, the consumers drained, no agent dead. */
+const settle: Phase = {
+  name: 'settle',
+  async run(ctx) {
+    const result = ctx.result;
+    result.timeline = ctx.nemesis?.timeline ?? [];
+    fs.writeFileSync(path.join(ctx.dir, 'faults.json'), JSON.stringify(result.timeline, null, 2));
+    const faultErrors = result.timeline.filter((t) => t.error);
+    if (faultErrors.length > 0) {
+      result.status = 'error';
+      result.error = `fault schedule not applied as written: ${faultErrors.map((t) => `#${t.index} ${t.action}: ${t.error}`).join('; ')}`;
+    }
+    if (result.violations.length > 0) ctx.log(`IDENTITY VIOLATED: ${result.violations.map((v) => `${v.identity}: ${v.detail}`).join('; ')}`);
+    const unsettled = unsettledReasons(ctx);
+    if (unsettled.length > 0) {
+      result.inconclusive = unsettled;
+      if (result.status === 'ok') result.status = 'inconclusive';
+      ctx.log(`INCONCLUSIVE: ${unsettled.join('; ')}`);
+    }
+    result.passed = result.status === 'ok' && result.violations.length === 0 && result.thresholds.every((t) => t.pass);
+  },
+};
+
+export const PHASES: readonly Phase[] = [
+  startCluster,
+  createTopic,
+  startAgents,
+  workload,
+  stopProducers,
+  heal,
+  health,
+  drainConsumers,
+  stopConsumers,
+  readLog,
+  reconcileRun,
+  settle,
+];
+
+/** Why a run did not settle, in words; empty when it did. */
+export function unsettledReasons(ctx: Pick<ProfileContext, 'producers' | 'consumers' | 'result'>): string[] {
+  const reasons: string[] = [];
+  for (const a of [...ctx.producers, ...ctx.consumers]) {
+    for (const d of a.deaths) reasons.push(`agent ${d.agent} died on its own at ${d.at} (${d.detail})`);
+  }
+  const h = ctx.result.health;
+  if (h && !h.healthy) reasons.push(`the cluster was not healthy after ${(h.waitedMs / 1000).toFixed(0)}s: ${h.detail}`);
+  const d = ctx.result.drain;
+  if (d && !d.drained) reasons.push(`the consumers did not drain: ${d.detail}`);
+  return reasons;
+}
+
+function startProgress(ctx: ProfileContext): void {
+  const w = ctx.experiment.workload;
+  const sum = (hs: AgentHandle[], k: 'a' | 'b' | 'c') => hs.reduce((n, h) => n + h.totals()[k], 0);
+  const timer = setInterval(() => {
+    ctx.opts.progress.update({
+      profile: ctx.profile.name,
+      phase: ctx.phase,
+      elapsedMs: Date.now() - ctx.workloadStart,
+      durationMs: w.duration,
+      sent: sum(ctx.producers, 'a'),
+      acked: sum(ctx.producers, 'b'),
+      errors: sum(ctx.producers, 'c'),
+      consumed: sum(ctx.consumers, 'a'),
+      processed: sum(ctx.consumers, 'b'),
+      faultsApplied: ctx.nemesis?.timeline.filter((t) => t.appliedAt !== null).length ?? 0,
+      faultsTotal: ctx.schedule.length,
+    });
+  }, 250);
+  ctx.teardown.defer('progress line', () => {
+    clearInterval(timer);
+    ctx.opts.progress.done();
+  });
+}
+
+/**
+ * Waits until the consumers are done with everything in the log: for every partition
+ * with records, some consumer (in any incarnation) processed an offset at or beyond
+ * high watermark - 1, or the group committed the high watermark (commit-then-process may
+ * legitimately skip a tail it never processes); and no consumer is in the middle of a
+ * batch. Ends at once when a consumer is not running (it cannot drain). Bounded; the
+ * report says what was left.
+ */
+async function drain(ctx: ProfileContext): Promise<DrainReport> {
+  const started = Date.now();
+  const consumers = ctx.consumers;
+  if (consumers.length === 0) return { drained: true, waitedMs: 0, detail: 'no consumers' };
+  const admin = ctx.need(ctx.admin, 'the admin client');
+  const timeoutMs = ctx.experiment.workload.drainTimeout;
+  let detail = '';
+  for (;;) {
+    const dead = consumers.filter((c) => !c.running).map((c) => c.name);
+    if (dead.length > 0) return { drained: false, waitedMs: Date.now() - started, detail: `not running: ${dead.join(', ')}` };
+    try {
+      const [offsets, committed] = await Promise.all([admin.offsets(ctx.topic), admin.committed(ctx.groupId, ctx.topic)]);
+      const maxProcessed = new Map<number, number>();
+      let busy = false;
+      for (const c of consumers) {
+        const s = c.stats as ConsumerStats | undefined;
+        if (s?.busy) busy = true;
+        for (const [p, o] of c.maxProcessed) maxProcessed.set(p, Math.max(maxProcessed.get(p) ?? -1, o));
+      }
+      const behind = offsets.filter((p) => p.high > p.low && (maxProcessed.get(p.partition) ?? -1) < p.high - 1 && (committed.get(p.partition) ?? -1) < p.high);
+      if (behind.length === 0 && !busy) {
+        return { drained: true, waitedMs: Date.now() - started, detail: `every partition processed or committed up to its high watermark in ${((Date.now() - started) / 1000).toFixed(1)}s` };
+      }
+      detail = `${behind.length} partition(s) not done: ${behind.map((p) => `p${p.partition} processed to ${maxProcessed.get(p.partition) ?? 'none'}, committed ${committed.get(p.partition) ?? 'none'}, end ${p.high}`).join('; ')}${busy ? '; a consumer is in the middle of a batch' : ''}`;
+    } catch (err) {
+      detail = `offsets request failed: ${errorMessage(err)}`;
+    }
+    if (Date.now() - started >= timeoutMs || ctx.opts.signal.aborted) return { drained: false, waitedMs: Date.now() - started, detail: `not drained within ${timeoutMs / 1000}s: ${detail}` };
+    await sleep(500);
+  }
+}
+
+async function activeController(cluster: Cluster): Promise<number> {
+  if (!cluster.activeController) throw new HarnessError(`the ${cluster.backend} backend cannot find the active controller`);
+  return cluster.activeController();
+}
+
+let kafkajsVersionCache: string | undefined;
+function kafkajsVersion(): string {
+  if (kafkajsVersionCache) return kafkajsVersionCache;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../node_modules/kafkajs/package.json', import.meta.url), 'utf8')) as { version: string };
+    kafkajsVersionCache = pkg.version;
+  } catch {
+    kafkajsVersionCache = 'unknown';
+  }
+  return kafkajsVersionCache;
+}
