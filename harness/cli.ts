@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { DriverRefusal } from './agents/kafkajs-driver.ts';
-import type { ClusterBackend } from './cluster/backend.ts';
+import { CAPABILITIES, type ClusterBackend } from './cluster/backend.ts';
+import { FAULT_TYPES, faultType } from './faults/catalogue.ts';
 import { writeComposeFiles } from './cluster/compose.ts';
 import { selectBackend } from './cluster/select.ts';
 import { buildLocalImages } from './provision/images.ts';
@@ -77,13 +78,31 @@ function locate(exp: Experiment, keyPath: Array<string | number>): { line: numbe
   return { line: 0, column: 0 };
 }
 
-/** Faults that only some backends can apply are refused before anything starts. */
-function checkCapabilities(exp: Experiment, backend: string): void {
-  exp.faults.forEach((f, i) => {
-    if (f.action === 'broker.disconnect' && backend === 'local') {
-      throw new UsageError(`${exp.file}: faults[${i}].action: broker.disconnect needs the docker backend (a local broker is a process on 127.0.0.1; cut its links with network.down instead)`);
+/** Where a fault's action is written (best effort: the first `action: <name>` line). */
+function locateFault(exp: Experiment, _at: unknown, action: string): { line: number; column: number } {
+  const lines = exp.source.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const c = lines[i]!.search(new RegExp(`action:\\s*['"]?${action.replace(/[.]/g, '\\.')}['"]?\\s*(,|}|$)`));
+    if (c >= 0) return { line: i + 1, column: c + 1 };
+  }
+  return { line: 0, column: 0 };
+}
+
+/** A fault that needs a capability the backend lacks is refused before anything starts. */
+function checkCapabilities(exp: Experiment, backend: ClusterBackend): void {
+  const entries = [
+    ...exp.faults.list.map((f, i) => ({ f, key: `faults${exp.faults.form === 'list' ? '' : '.list'}[${i}].action` })),
+    ...(exp.faults.random?.mix ?? []).map((f, i) => ({ f, key: `faults.random.mix[${i}].action` })),
+  ];
+  for (const { f, key } of entries) {
+    const missing = faultType(f.action).needs.filter((c) => !backend.capabilities.has(c));
+    if (missing.length > 0) {
+      const { line, column } = locateFault(exp, f.at, f.action);
+      throw new UsageError(
+        `${exp.file}:${line}:${column}: ${key}: ${f.action} needs ${missing.map((c) => `${c} (${CAPABILITIES[c]})`).join(' and ')}, which the ${backend.name} backend does not have`,
+      );
     }
-  });
+  }
 }
 
 function makeProgress(env: Environment, quiet: boolean): Progress {
@@ -93,6 +112,7 @@ function makeProgress(env: Environment, quiet: boolean): Progress {
 
 interface RunFlags {
   cluster: string;
+  seed?: string;
   profile?: string[];
   reports: string;
   quiet?: boolean;
@@ -107,6 +127,10 @@ async function runCommand(file: string, opts: RunFlags): Promise<number> {
   let exp: Experiment;
   try {
     exp = loadValidated(file, opts.profile);
+    if (opts.seed !== undefined) {
+      if (!/^\d+$/.test(opts.seed) || !Number.isSafeInteger(Number(opts.seed))) throw new UsageError(`--seed: expected a whole number >= 0, got ${JSON.stringify(opts.seed)}`);
+      exp = { ...exp, seed: Number(opts.seed) };
+    }
   } catch (err) {
     if (err instanceof ExperimentError || err instanceof UsageError) fail(err.message);
     throw err;
@@ -125,7 +149,7 @@ async function runCommand(file: string, opts: RunFlags): Promise<number> {
       composeProject: opts.composeProject,
       log: say,
     });
-    checkCapabilities(exp, backend.name);
+    checkCapabilities(exp, backend);
     await backend.prepare({ kafkaVersion, log: say });
   } catch (err) {
     if (err instanceof PrerequisiteError || err instanceof UsageError) fail(err.message);
@@ -199,11 +223,30 @@ async function main(argv: string[]): Promise<number> {
     .option('--toxiproxy-image <image>', 'docker backend: the Toxiproxy image (default ghcr.io/shopify/toxiproxy:<version>, or the offline build)')
     .option('--compose-project <name>', 'compose backend: which compose project to attach to')
     .option('--profile <name...>', 'run only these profiles')
+    .option('--seed <n>', 'override the seed of the file (fault schedule and random targets): vary it nightly, replay a failure with it')
     .option('--reports <dir>', 'where run directories are written', 'reports')
     .option('--keep-data', 'keep broker data directories in the report (large)')
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, opts: RunFlags) => {
       code = await runCommand(file, opts);
+    });
+  program
+    .command('list')
+    .description('the shipped experiments and the fault types, one line each')
+    .option('--dir <dir>', 'where the experiments are', path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'experiments'))
+    .action((opts: { dir: string }) => {
+      process.stdout.write('Experiments:\n');
+      const files = fs.existsSync(opts.dir) ? fs.readdirSync(opts.dir).filter((f) => f.endsWith('.yaml')).sort() : [];
+      for (const f of files) {
+        try {
+          const exp = loadExperiment(path.join(opts.dir, f));
+          process.stdout.write(`  ${exp.name.padEnd(32)} ${exp.description ?? ''}\n`);
+        } catch (err) {
+          process.stdout.write(`  ${f.padEnd(32)} (invalid: ${errorMessage(err).split('\n')[0]})\n`);
+        }
+      }
+      process.stdout.write('\nFault types (action: what it does [needs]):\n');
+      for (const t of FAULT_TYPES) process.stdout.write(`  ${t.action.padEnd(30)} ${t.summary}${t.needs.length ? ` [${t.needs.join(', ')}]` : ''}\n`);
     });
   program
     .command('validate')
@@ -213,7 +256,7 @@ async function main(argv: string[]): Promise<number> {
       for (const f of files) {
         try {
           const exp = loadValidated(f, undefined);
-          process.stdout.write(`${f}: ok (${exp.profiles.length} profile(s), ${exp.faults.length} fault(s))\n`);
+          process.stdout.write(`${f}: ok (${exp.profiles.length} profile(s), ${exp.faults.list.length} fault(s)${exp.faults.random ? ' and a random mix' : ''})\n`);
         } catch (err) {
           if (err instanceof ExperimentError) {
             process.stderr.write(`${err.message}\n`);

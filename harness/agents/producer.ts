@@ -218,10 +218,12 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       stopping = true;
       const until = Date.now() + graceMs;
       // like a producer's close(): what the application generated is flushed to the client
-      // as the in-flight limit allows, and in-flight sends get the grace period to settle
+      // as the in-flight limit allows, for the first half of the grace period; the second
+      // half is left for what is in flight to settle
+      const flushUntil = Date.now() + graceMs / 2;
       while (Date.now() < until) {
-        for (const part of queues.keys()) pump(part, true);
-        if (queuedCount() === 0 && settledAll.size === 0) break;
+        if (Date.now() < flushUntil) for (const part of queues.keys()) pump(part, true);
+        if ((queuedCount() === 0 || Date.now() >= flushUntil) && settledAll.size === 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
       // what is still waiting was never handed to the client: unsent, not unknown

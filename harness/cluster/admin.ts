@@ -133,6 +133,19 @@ export class ClusterAdmin implements AsyncDisposable {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /** Moves a partition to these replicas (the first becomes its preferred leader) and waits until the move is done (bounded). */
+  async reassign(topic: string, partition: number, replicas: number[], timeoutMs = 60_000): Promise<void> {
+    const admin = await this.ready();
+    await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition, replicas }] }] });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const moving = await admin.listPartitionReassignments({ topics: [{ topic, partitions: [partition] }] });
+      if (moving.topics.every((t) => t.partitions.length === 0)) return;
+      if (Date.now() > deadline) throw new HarnessError(`the reassignment of ${topic}-${partition} to [${replicas.join(', ')}] did not finish within ${timeoutMs / 1000}s`);
+      await sleep(250);
+    }
+  }
+
   /** The live leader of a partition (-1 when it has none). */
   async leaderOf(topic: string, partition: number): Promise<number> {
     const p = (await this.partitions(topic)).find((x) => x.partition === partition);

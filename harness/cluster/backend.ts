@@ -27,11 +27,35 @@ export function proxyNames(brokerId: number): BrokerProxies {
 export type BrokerState = 'running' | 'stopped' | 'paused';
 
 /**
+ * What a backend can do besides starting brokers behind Toxiproxy, declared (never
+ * discovered): a fault that needs a capability its backend lacks is refused before
+ * anything starts.
+ */
+export const CAPABILITIES = {
+  signals: 'kill, stop, pause and restart brokers',
+  toxiproxy: 'degrade and cut the links through Toxiproxy',
+  'broker-data': 'read and change a stopped broker\'s log directory (power loss)',
+  'admin-tools': 'run Kafka\'s own admin tools against the cluster (leader election)',
+  'network-disconnect': 'cut a broker off the network entirely',
+} as const;
+export type Capability = keyof typeof CAPABILITIES;
+
+/** The links of a broker a network fault can act on. */
+export type LinkKind = 'client' | 'replication' | 'controller';
+
+/** The Toxiproxy proxies that carry traffic into broker `id` over the given links. */
+export function inboundProxies(id: number, links: readonly LinkKind[]): string[] {
+  const names = proxyNames(id);
+  return links.map((l) => names[l]);
+}
+
+/**
  * A started cluster: brokers behind Toxiproxy. Disposing it stops everything it
  * started (brokers, proxy) and is safe to call twice.
  */
 export interface Cluster extends AsyncDisposable {
   readonly backend: string;
+  readonly capabilities: ReadonlySet<Capability>;
   /**
    * false when the cluster outlives the run (compose): then each profile writes to a topic
    * of its own, so one profile cannot see another's records
@@ -60,10 +84,20 @@ export interface Cluster extends AsyncDisposable {
   reconnect?(brokerId: number): Promise<void>;
   /** where a broker's own log is */
   brokerLog(brokerId: number): string;
+  /** the host path of a broker's log directory (capability broker-data) */
+  dataDir?(brokerId: number): string;
+  /**
+   * runs one of Kafka's command-line tools (by its script name, e.g. kafka-leader-election)
+   * against the cluster and returns what it printed (capability admin-tools); `{bootstrap}`
+   * in the arguments is replaced by a bootstrap address the tool can reach
+   */
+  runTool?(tool: string, args: string[]): Promise<string>;
 }
 
 export interface ClusterBackend {
   readonly name: string;
+  /** what its clusters can do, known before one starts */
+  readonly capabilities: ReadonlySet<Capability>;
   /**
    * Checks prerequisites and provisions what the backend needs (once, cached) before
    * anything starts; throws a PrerequisiteError naming what is missing.

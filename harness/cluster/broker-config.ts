@@ -79,6 +79,12 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
     'auto.create.topics.enable': 'false',
     // short runs: no initial rebalance delay, no lazy housekeeping getting in the way
     'group.initial.rebalance.delay.ms': '0',
+    // the recovery-point checkpoint follows the fsynced offset closely: a power loss drops
+    // what the checkpoint does not cover (see broker.power-loss)
+    'log.flush.offset.checkpoint.interval.ms': '200',
+    // ... and from the first second: Kafka's background tasks (this checkpoint among them)
+    // start only after log.initial.task.delay.ms, 30 s by default
+    'log.initial.task.delay.ms': '1000',
     'share.coordinator.state.topic.replication.factor': String(internalRf),
     'share.coordinator.state.topic.min.isr': String(Math.min(2, internalRf)),
   };

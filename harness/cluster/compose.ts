@@ -10,7 +10,10 @@ import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from '../provision/v
 import { HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { waitForBrokers } from './admin.ts';
 import { ContainerBrokers } from './containers.ts';
-import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
+
+/** The compose cluster's data lives in volumes that docker compose owns: no power loss there. */
+const COMPOSE_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy']);
+import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
 import { brokerProperties, type BrokerAddresses } from './broker-config.ts';
 import { demux, dockerAnswers } from './docker.ts';
 
@@ -99,6 +102,7 @@ export function writeComposeFiles(root: string): string[] {
 
 export class ComposeBackend implements ClusterBackend {
   readonly name = 'compose';
+  readonly capabilities = COMPOSE_CAPABILITIES;
   private readonly docker = new Docker();
   constructor(private readonly opts: { project?: string | undefined } = {}) {}
 
@@ -135,6 +139,7 @@ export class ComposeBackend implements ClusterBackend {
 
 class ComposeCluster implements Cluster {
   readonly backend = 'compose';
+  readonly capabilities = COMPOSE_CAPABILITIES;
   readonly fresh = false;
   readonly toxiproxy = new ToxiproxyClient(`http://127.0.0.1:${TOXI_API_PORT}`);
   readonly versions: Record<string, string> = { backend: 'compose' };

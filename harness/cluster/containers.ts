@@ -1,5 +1,41 @@
 import type Docker from 'dockerode';
 import { HarnessError } from '../util/errors.ts';
+
+/** Runs a command in a running container and returns what it printed (stdout and stderr). */
+export async function execIn(container: Docker.Container, cmd: string[]): Promise<{ code: number | null; output: string }> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Env: ['KAFKA_HEAP_OPTS=-Xmx128m', 'HOME=/tmp'] });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', () => resolve());
+    stream.on('error', () => resolve());
+  });
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? null, output: demuxFrames(Buffer.concat(chunks)) };
+}
+
+/** Docker's multiplexed stream (8-byte frame headers) to text; plain text passes through. */
+export function demuxFrames(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
+    i += 8 + len;
+  }
+  return i === 0 ? buf.toString('utf8') : out + buf.subarray(i).toString('utf8');
+}
+
+/**
+ * Runs one of Kafka's command-line tools in a running broker container of the cluster.
+ * `{bootstrap}` in the arguments becomes `bootstrap`, an address inside the cluster network.
+ */
+export async function runToolIn(container: Docker.Container, bootstrap: string, tool: string, args: string[]): Promise<string> {
+  const r = await execIn(container, [`/opt/kafka/bin/${tool}.sh`, ...args.map((a) => a.replaceAll('{bootstrap}', bootstrap))]);
+  if (r.code !== 0) throw new HarnessError(`${tool} failed (exit ${r.code}): ${r.output.slice(-800)}`);
+  return r.output;
+}
 import type { BrokerState } from './backend.ts';
 
 /**

@@ -11,8 +11,8 @@ import { HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { waitFor } from '../util/time.ts';
 import { waitForBrokers } from './admin.ts';
-import { ContainerBrokers } from './containers.ts';
-import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
+import { ContainerBrokers, runToolIn } from './containers.ts';
+import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
 import { BROKER_LOG4J2, brokerProperties, newClusterId, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
 /** Label on every container and network a run creates: `kafka-chaos clean` finds them by it. */
@@ -36,8 +36,11 @@ export async function dockerAnswers(docker = new Docker(), timeoutMs = 3000): Pr
   }
 }
 
+const DOCKER_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy', 'broker-data', 'admin-tools', 'network-disconnect']);
+
 export class DockerBackend implements ClusterBackend {
   readonly name = 'docker';
+  readonly capabilities = DOCKER_CAPABILITIES;
   private readonly docker = new Docker();
 
   constructor(private readonly opts: { images: DockerImages; keepData: boolean }) {}
@@ -79,6 +82,7 @@ interface DockerBroker {
 
 class DockerCluster implements Cluster {
   readonly backend = 'docker';
+  readonly capabilities = DOCKER_CAPABILITIES;
   readonly versions: Record<string, string>;
   private readonly prefix: string;
   private network: Docker.Network | undefined;
@@ -296,6 +300,17 @@ class DockerCluster implements Cluster {
 
   brokerLog(id: number): string {
     return path.join(this.spec.dir, `broker-${id}.log`);
+  }
+
+  dataDir(id: number): string {
+    return path.join(this.broker(id).dir, 'data');
+  }
+
+  /** In a running broker's container; the tool reaches the brokers over their replication listener, which is advertised inside the network. */
+  async runTool(tool: string, args: string[]): Promise<string> {
+    const running = [...this.brokers.values()].find((b) => this.ops.state(b.id) === 'running' && b.connected);
+    if (!running) throw new HarnessError(`no running broker to run ${tool} in`);
+    return runToolIn(running.container!, `${running.name}:${PORT.replication}`, tool, args);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -11,7 +11,7 @@ import { HarnessError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { ManagedProcess, tail } from '../util/proc.ts';
 import { runCommand } from '../provision/exec.ts';
-import { type BrokerState, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
+import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
 import { waitForBrokers } from './admin.ts';
 import { BROKER_LOG4J2, brokerProperties, newClusterId, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
@@ -27,9 +27,19 @@ interface LocalBroker {
   paused: boolean;
 }
 
+const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy', 'broker-data', 'admin-tools']);
+
+/** Kafka's command-line tools by script name, as main classes of the jars on the classpath. */
+const TOOL_CLASSES: Record<string, string> = {
+  'kafka-leader-election': 'org.apache.kafka.tools.LeaderElectionCommand',
+  'kafka-metadata-quorum': 'org.apache.kafka.tools.MetadataQuorumCommand',
+  'kafka-reassign-partitions': 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',
+};
+
 /** Brokers as JVM processes on 127.0.0.1, each listener behind its own Toxiproxy proxy. */
 export class LocalBackend implements ClusterBackend {
   readonly name = 'local';
+  readonly capabilities = LOCAL_CAPABILITIES;
   constructor(
     private readonly env: Environment,
     private readonly opts: { keepData: boolean } = { keepData: false },
@@ -85,6 +95,7 @@ export class LocalBackend implements ClusterBackend {
 
 class LocalCluster implements Cluster {
   readonly backend = 'local';
+  readonly capabilities = LOCAL_CAPABILITIES;
   readonly brokers = new Map<number, LocalBroker>();
   readonly versions: Record<string, string>;
   private disposed = false;
@@ -254,15 +265,27 @@ class LocalCluster implements Cluster {
     b.paused = false;
   }
 
-  async activeController(): Promise<number> {
+  async runTool(tool: string, args: string[]): Promise<string> {
+    const main = TOOL_CLASSES[tool];
+    if (!main) throw new HarnessError(`the local backend does not know Kafka's tool ${tool}`);
     const r = await runCommand(
       this.java.bin,
-      ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${path.join(this.spec.dir, 'log4j2.properties')}`, 'org.apache.kafka.tools.MetadataQuorumCommand', '--bootstrap-server', this.bootstrapServers.join(','), 'describe', '--status'],
+      ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${path.join(this.spec.dir, 'log4j2.properties')}`, main, ...args.map((a) => a.replaceAll('{bootstrap}', this.bootstrapServers.join(',')))],
       { timeoutMs: 60_000 },
     );
-    const m = /LeaderId:\s+(\d+)/.exec(r.stdout);
-    if (r.code !== 0 || !m?.[1]) throw new HarnessError(`could not find the active controller (kafka-metadata-quorum exit ${r.code}): ${(r.stdout + r.stderr).slice(-500)}`);
+    if (r.code !== 0) throw new HarnessError(`${tool} failed (exit ${r.code}): ${(r.stdout + r.stderr).slice(-800)}`);
+    return r.stdout;
+  }
+
+  async activeController(): Promise<number> {
+    const out = await this.runTool('kafka-metadata-quorum', ['--bootstrap-server', '{bootstrap}', 'describe', '--status']);
+    const m = /LeaderId:\s+(\d+)/.exec(out);
+    if (!m?.[1]) throw new HarnessError(`could not find the active controller: ${out.slice(-500)}`);
     return Number(m[1]);
+  }
+
+  dataDir(id: number): string {
+    return this.broker(id).dataDir;
   }
 
   brokerLog(id: number): string {

@@ -7,8 +7,13 @@
  * Every object is strict: an unknown key is an error, never silently ignored.
  */
 import { z } from 'zod';
-import { durationError, formatDuration, parseDuration } from './duration.ts';
+import { formatDuration } from './duration.ts';
+import { describeValue, duration } from './fields.ts';
+
+export { describeValue } from './fields.ts';
 import { CONSUMER_METRICS, METRIC_NAMES, type MetricName } from '../reconcile/metrics.ts';
+import { FaultSchema, faultType, MixEntrySchema, type FaultSpec } from '../faults/catalogue.ts';
+import type { FaultPlan, RandomFaults } from '../faults/schedule.ts';
 
 // ---------------------------------------------------------------------------------------
 // Resolved types
@@ -64,55 +69,7 @@ export interface ConsumerSettings {
   'group.id'?: string;
 }
 
-export const BROKER_FAULT_ACTIONS = ['broker.kill', 'broker.stop', 'broker.pause', 'broker.disconnect'] as const;
-export const AGENT_FAULT_ACTIONS = ['consumer.kill', 'producer.kill'] as const;
-/** Toxiproxy faults on one broker's links: added latency, the proxy disabled, connections reset. */
-export const NETWORK_FAULT_ACTIONS = ['network.latency', 'network.down', 'network.reset'] as const;
-export const NETWORK_LINKS = ['client', 'replication', 'controller', 'all'] as const;
-export type NetworkLink = (typeof NETWORK_LINKS)[number];
-export const FAULT_ACTIONS = [...BROKER_FAULT_ACTIONS, ...NETWORK_FAULT_ACTIONS, ...AGENT_FAULT_ACTIONS] as const;
-export type NetworkFaultAction = (typeof NETWORK_FAULT_ACTIONS)[number];
-export type BrokerFaultAction = (typeof BROKER_FAULT_ACTIONS)[number];
-export type AgentFaultAction = (typeof AGENT_FAULT_ACTIONS)[number];
-export type FaultAction = BrokerFaultAction | NetworkFaultAction | AgentFaultAction;
-
-export const BROKER_ROLES = ['leader', 'follower', 'controller', 'random'] as const;
-export type BrokerRole = (typeof BROKER_ROLES)[number];
-/** a role resolved when the fault fires, or a broker id (1..cluster.brokers) */
-export type BrokerTarget = BrokerRole | number;
-/** an agent index (0..count-1) or a random agent */
-export type AgentTarget = number | 'random';
-
-interface FaultBase {
-  /** ms from the start of the workload */
-  at: number;
-  /** partition whose leader/follower is meant; default 0 */
-  partition: number;
-  /** heal (restart / resume) this many ms after the fault fired; absent: healed at the end of the workload */
-  restartAfter?: number;
-}
-export interface BrokerFaultSpec extends FaultBase {
-  action: BrokerFaultAction;
-  /** default `leader` */
-  target: BrokerTarget;
-}
-export interface AgentFaultSpec extends FaultBase {
-  action: AgentFaultAction;
-  /** default 0 */
-  target: AgentTarget;
-}
-export interface NetworkFaultSpec extends FaultBase {
-  action: NetworkFaultAction;
-  /** the broker whose link is degraded; default `leader` */
-  target: BrokerTarget;
-  /** which of its proxies: client, replication (follower fetches from it), controller, or all; default replication */
-  link: NetworkLink;
-  /** network.latency: added delay in ms (both directions) */
-  latency?: number;
-  /** network.latency: jitter in ms */
-  jitter?: number;
-}
-export type FaultSpec = BrokerFaultSpec | NetworkFaultSpec | AgentFaultSpec;
+export type { FaultSpec } from '../faults/catalogue.ts';
 
 export interface Profile {
   name: string;
@@ -166,7 +123,7 @@ export interface ResolvedExperiment {
   cluster: ClusterSpec;
   topic: TopicSpec;
   workload: WorkloadSpec;
-  faults: FaultSpec[];
+  faults: FaultPlan;
   profiles: Profile[];
 }
 
@@ -191,40 +148,6 @@ export function effectiveBrokerConfig(experiment: ResolvedExperiment, profile: P
 // ---------------------------------------------------------------------------------------
 // Schemas (input as written -> output close to the resolved types)
 // ---------------------------------------------------------------------------------------
-
-/** A short rendering of a value for messages: strings quoted, YAML words for the rest. */
-export function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null (empty value)';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
-}
-
-/** A duration field: `10s` -> 10000. `min` in ms, inclusive. */
-function duration(min = 0) {
-  return z
-    .string({ error: (iss) => (iss.input === undefined ? undefined : durationMessage(iss.input)) })
-    .transform((s, ctx) => {
-      let ms: number;
-      try {
-        ms = parseDuration(s);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message, input: s });
-        return z.NEVER;
-      }
-      if (ms < min) {
-        ctx.addIssue({ code: 'custom', message: `must be at least ${formatDuration(min)}, got ${s}`, input: s });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
-function durationMessage(input: unknown): string {
-  if (typeof input === 'string') return durationError(input).message;
-  return `expected a duration like 500ms, 10s or 2m, got ${describeValue(input)}`;
-}
 
 const KAFKA_PROPERTY_NAME = /^[a-z0-9]+(\.[a-z0-9]+)*$/;
 const propertyMap = z
@@ -319,74 +242,22 @@ const ProfileSchema = z.strictObject({
   expect: ExpectSchema.prefault({}),
 });
 
-const isBrokerAction = (a: unknown): a is BrokerFaultAction => (BROKER_FAULT_ACTIONS as readonly unknown[]).includes(a);
-const isNetworkAction = (a: unknown): a is NetworkFaultAction => (NETWORK_FAULT_ACTIONS as readonly unknown[]).includes(a);
-/** actions aimed at a broker (by role or id) */
-const targetsBroker = (a: unknown): boolean => isBrokerAction(a) || isNetworkAction(a);
-const isAgentAction = (a: unknown): a is AgentFaultAction => (AGENT_FAULT_ACTIONS as readonly unknown[]).includes(a);
-const isBrokerRole = (t: unknown): t is BrokerRole => (BROKER_ROLES as readonly unknown[]).includes(t);
+/** `faults.random`: faults drawn from a weighted mix at an interval with jitter, from the seed. */
+const RandomFaultsSchema = z.strictObject({
+  every: duration(100),
+  jitter: duration().default(0),
+  from: duration().default(0),
+  until: duration().optional(),
+  heal: duration().optional(),
+  mix: z.array(MixEntrySchema).min(1, { error: 'the mix needs at least one fault' }),
+});
 
-/** The target's form depends on the action; checked even when other keys of the fault are wrong. */
-function targetProblem(action: unknown, target: unknown): string | undefined {
-  if (target === undefined) return undefined;
-  if (targetsBroker(action)) {
-    if (isBrokerRole(target) || (Number.isSafeInteger(target) && (target as number) >= 1)) return undefined;
-    return `expected leader, follower, controller, random or a broker id (1, 2, ...) for ${action}, got ${describeValue(target)}`;
-  }
-  if (isAgentAction(action)) {
-    if (target === 'random' || (Number.isSafeInteger(target) && (target as number) >= 0)) return undefined;
-    const role = action === 'consumer.kill' ? 'consumer' : 'producer';
-    return `expected a ${role} index (0, 1, ...) or random for ${action}, got ${describeValue(target)}`;
-  }
-  return undefined; // the action itself is reported
-}
-
-const FaultSchema = z
-  .strictObject({
-    at: duration(),
-    action: z.enum(FAULT_ACTIONS),
-    target: z.unknown().optional(),
-    partition: z.int().min(0).default(0),
-    restartAfter: duration().optional(),
-    link: z.enum(NETWORK_LINKS).optional(),
-    latency: duration().optional(),
-    jitter: duration().optional(),
-  })
-  .superRefine(
-    (f, ctx) => {
-      if (typeof f !== 'object' || f === null) return;
-      const problem = targetProblem(f.action, f.target);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], input: f.target, message: problem });
-      const raw = f as { action?: unknown; link?: unknown; latency?: unknown; jitter?: unknown };
-      if (!isNetworkAction(raw.action)) {
-        for (const key of ['link', 'latency', 'jitter'] as const) {
-          if (raw[key] !== undefined && raw.action !== undefined && (FAULT_ACTIONS as readonly unknown[]).includes(raw.action)) {
-            ctx.addIssue({ code: 'custom', path: [key], input: raw[key], message: `${key} applies only to network.* faults, not ${String(raw.action)}` });
-          }
-        }
-      } else if (raw.action !== 'network.latency') {
-        for (const key of ['latency', 'jitter'] as const) {
-          if (raw[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], input: raw[key], message: `${key} applies only to network.latency, not ${raw.action}` });
-        }
-      } else if (raw.latency === undefined) {
-        ctx.addIssue({ code: 'custom', path: [], input: f, message: 'network.latency needs a latency (for example latency: 500ms)' });
-      }
-    },
-    { when: () => true },
-  )
-  .transform((f): FaultSpec => {
-    const base: FaultBase = { at: f.at, partition: f.partition };
-    if (f.restartAfter !== undefined) base.restartAfter = f.restartAfter;
-    if (isNetworkAction(f.action)) {
-      const n: NetworkFaultSpec = { ...base, action: f.action, target: (f.target as BrokerTarget | undefined) ?? 'leader', link: f.link ?? 'replication' };
-      if (f.latency !== undefined) n.latency = f.latency;
-      if (f.jitter !== undefined) n.jitter = f.jitter;
-      return n;
-    }
-    if (isBrokerAction(f.action)) {
-      return { ...base, action: f.action, target: (f.target as BrokerTarget | undefined) ?? 'leader' };
-    }
-    return { ...base, action: f.action as AgentFaultAction, target: (f.target as AgentTarget | undefined) ?? 0 };
+/** `faults`: a list of faults at fixed times, or `{list, random}` to add generated ones. */
+const FaultsSchema = z
+  .union([z.array(FaultSchema), z.strictObject({ list: z.array(FaultSchema).default([]), random: RandomFaultsSchema.optional() })])
+  .transform((f): FaultPlan => {
+    if (Array.isArray(f)) return { form: 'list', list: f };
+    return f.random ? { form: 'sections', list: f.list, random: f.random as RandomFaults } : { form: 'sections', list: f.list };
   });
 
 const ClusterSchema = z.strictObject({
@@ -431,7 +302,7 @@ export const ExperimentFileSchema = z.strictObject({
   cluster: ClusterSchema.prefault({}),
   topic: TopicSchema.prefault({}),
   workload: WorkloadSchema,
-  faults: z.array(FaultSchema).prefault([]),
+  faults: FaultsSchema.prefault([]),
   profiles: z.array(ProfileSchema).min(1, { error: 'at least one profile is required' }),
 });
 export type ExperimentFile = z.input<typeof ExperimentFileSchema>;
@@ -442,6 +313,7 @@ export const schemas = {
   topic: TopicSchema,
   workload: WorkloadSchema,
   fault: FaultSchema,
+  faults: FaultsSchema,
   profile: ProfileSchema,
   producer: ProducerSchema,
   consumer: ConsumerSchema,
@@ -491,7 +363,7 @@ function isIntegerSchema(inst: unknown): boolean {
 }
 
 /** Messages for zod's own issues, worded for people editing YAML. Custom messages take precedence. */
-function makeErrorMap(unknownKeyContext: Map<string, string[]>): z.core.$ZodErrorMap {
+function makeErrorMap(unknownKeyContext: WeakMap<object, string[]>): z.core.$ZodErrorMap {
   return (iss) => {
     switch (iss.code) {
       case 'invalid_type':
@@ -513,13 +385,21 @@ function makeErrorMap(unknownKeyContext: Map<string, string[]>): z.core.$ZodErro
       case 'unrecognized_keys': {
         const inst = iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined;
         const shape = inst?._zod?.def?.shape;
-        if (shape) unknownKeyContext.set(JSON.stringify(iss.path ?? []), Object.keys(shape));
+        if (shape && typeof iss.input === 'object' && iss.input !== null) unknownKeyContext.set(iss.input, Object.keys(shape));
         return `unknown key(s): ${iss.keys.join(', ')}`;
       }
       case 'invalid_key':
         return iss.issues[0]?.message ?? 'invalid key';
-      case 'invalid_union':
+      case 'invalid_union': {
+        // a discriminated union (faults by action) whose discriminator matched no option
+        const d = iss as unknown as { note?: string; discriminator?: string; options?: unknown[] };
+        if (d.note === 'No matching discriminator' && d.discriminator && Array.isArray(d.options)) {
+          const got = (iss.input as Record<string, unknown> | undefined)?.[d.discriminator];
+          if (got === undefined) return 'required key is missing';
+          return `expected one of ${d.options.map(String).join(', ')}; got ${describeValue(got)}`;
+        }
         return `does not match any allowed form: ${describeValue(iss.input)}`;
+      }
       default:
         return undefined;
     }
@@ -551,12 +431,33 @@ function unknownKeyMessage(key: string, allowed: string[] | undefined): string {
   return `unknown key; allowed here: ${allowed.join(', ')}`;
 }
 
-function convertIssues(issues: readonly z.core.$ZodIssue[], unknownKeyContext: Map<string, string[]>): SchemaIssue[] {
-  const out: SchemaIssue[] = [];
+/**
+ * A union whose every branch but one failed on the value's type itself (a list where a
+ * mapping was expected, say) failed in that one branch: its issues are what the user
+ * needs, at their full paths.
+ */
+function flattenUnions(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
   for (const iss of issues) {
+    const path = [...prefix, ...iss.path];
+    if (iss.code === 'invalid_union' && iss.errors.length > 0) {
+      const matching = iss.errors.filter((b) => !(b.length === 1 && b[0]!.code === 'invalid_type' && b[0]!.path.length === 0));
+      if (matching.length === 1 && matching[0]!.every((b) => b.path.length > 0)) {
+        out.push(...flattenUnions(matching[0]!, path));
+        continue;
+      }
+    }
+    out.push({ ...iss, path } as z.core.$ZodIssue);
+  }
+  return out;
+}
+
+function convertIssues(issues: readonly z.core.$ZodIssue[], unknownKeyContext: WeakMap<object, string[]>): SchemaIssue[] {
+  const out: SchemaIssue[] = [];
+  for (const iss of flattenUnions(issues)) {
     const path = iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     if (iss.code === 'unrecognized_keys') {
-      const allowed = unknownKeyContext.get(JSON.stringify(iss.path));
+      const allowed = typeof iss.input === 'object' && iss.input !== null ? unknownKeyContext.get(iss.input) : undefined;
       for (const key of iss.keys) out.push({ path: [...path, key], message: unknownKeyMessage(key, allowed), at: 'key' });
     } else if (iss.code === 'invalid_key') {
       out.push({ path, message: iss.message, at: 'key' });
@@ -596,48 +497,57 @@ function crossCheck(raw: unknown): SchemaIssue[] {
     });
   }
 
-  if (Array.isArray(raw.faults)) {
-    raw.faults.forEach((rawFault, i) => {
-      const f = section(FaultSchema, rawFault);
-      if (!f) return;
-      const at = (key: string): IssuePath => ['faults', i, key];
-      if (workload && f.at >= workload.duration) {
+  // the faults as written: a list, or the list and random mix of `{list, random}`
+  const faultEntries: Array<{ raw: unknown; path: IssuePath; timed: boolean }> = [];
+  if (Array.isArray(raw.faults)) raw.faults.forEach((f, i) => faultEntries.push({ raw: f, path: ['faults', i], timed: true }));
+  else if (isRecord(raw.faults)) {
+    if (Array.isArray(raw.faults.list)) raw.faults.list.forEach((f, i) => faultEntries.push({ raw: f, path: ['faults', 'list', i], timed: true }));
+    const random = raw.faults.random;
+    if (isRecord(random) && Array.isArray(random.mix)) random.mix.forEach((f, i) => faultEntries.push({ raw: f, path: ['faults', 'random', 'mix', i], timed: false }));
+  }
+  for (const entry of faultEntries) {
+    const f = section(entry.timed ? FaultSchema : MixEntrySchema, entry.raw);
+    if (!f) continue;
+    const at = (key: string): IssuePath => [...entry.path, key];
+    if (workload && entry.timed && (f as FaultSpec).at >= workload.duration) {
+      issues.push({
+        path: at('at'),
+        at: 'value',
+        message: `fault at ${formatDuration((f as FaultSpec).at)} would fire after the workload ends (workload.duration is ${formatDuration(workload.duration)})`,
+      });
+    }
+    if (topic && typeof f.partition === 'number' && f.partition >= topic.partitions) {
+      issues.push({
+        path: at('partition'),
+        at: 'value',
+        message: `partition ${f.partition} does not exist: the topic has ${topic.partitions} partition(s) (0..${topic.partitions - 1})`,
+      });
+    }
+    const targets = faultType(f.action).targets;
+    if (targets === 'brokers') {
+      const ids = typeof f.target === 'number' ? [f.target] : Array.isArray(f.target) ? (f.target as number[]) : [];
+      const bad = ids.filter((id) => cluster && id > cluster.brokers);
+      if (cluster && bad.length > 0) {
         issues.push({
-          path: at('at'),
+          path: at('target'),
           at: 'value',
-          message: `fault at ${formatDuration(f.at)} would fire after the workload ends (workload.duration is ${formatDuration(workload.duration)})`,
+          message: `broker ${bad.join(', ')} does not exist: the cluster has ${cluster.brokers} broker(s) (ids 1..${cluster.brokers})`,
         });
       }
-      if (topic && f.partition >= topic.partitions) {
+    } else if ((targets === 'consumer' || targets === 'producer') && workload) {
+      const role = targets;
+      const count = role === 'consumer' ? workload.consumers : workload.producers;
+      const field = role === 'consumer' ? 'workload.consumers' : 'workload.producers';
+      if (count === 0) {
+        issues.push({ path: at('target'), at: 'value', message: `${f.action} needs a ${role}, but ${field} is 0` });
+      } else if (typeof f.target === 'number' && f.target >= count) {
         issues.push({
-          path: at('partition'),
+          path: at('target'),
           at: 'value',
-          message: `partition ${f.partition} does not exist: the topic has ${topic.partitions} partition(s) (0..${topic.partitions - 1})`,
+          message: `${role} ${f.target} does not exist: ${field} is ${count} (indexes 0..${count - 1})`,
         });
       }
-      if (targetsBroker(f.action)) {
-        if (cluster && typeof f.target === 'number' && f.target > cluster.brokers) {
-          issues.push({
-            path: at('target'),
-            at: 'value',
-            message: `broker ${f.target} does not exist: the cluster has ${cluster.brokers} broker(s) (ids 1..${cluster.brokers})`,
-          });
-        }
-      } else if (workload) {
-        const role = f.action === 'consumer.kill' ? 'consumer' : 'producer';
-        const count = role === 'consumer' ? workload.consumers : workload.producers;
-        const field = role === 'consumer' ? 'workload.consumers' : 'workload.producers';
-        if (count === 0) {
-          issues.push({ path: at('target'), at: 'value', message: `${f.action} needs a ${role}, but ${field} is 0` });
-        } else if (typeof f.target === 'number' && f.target >= count) {
-          issues.push({
-            path: at('target'),
-            at: 'value',
-            message: `${role} ${f.target} does not exist: ${field} is ${count} (indexes 0..${count - 1})`,
-          });
-        }
-      }
-    });
+    }
   }
 
   if (Array.isArray(raw.profiles) && workload && workload.consumers === 0) {
@@ -669,7 +579,7 @@ function crossCheck(raw: unknown): SchemaIssue[] {
 
 /** Validates plain data (e.g. from YAML) and applies every default. */
 export function validateExperiment(raw: unknown): ValidationResult {
-  const unknownKeyContext = new Map<string, string[]>();
+  const unknownKeyContext = new WeakMap<object, string[]>();
   const parsed = ExperimentFileSchema.safeParse(raw, { reportInput: true, error: makeErrorMap(unknownKeyContext) });
   const issues = [...(parsed.success ? [] : convertIssues(parsed.error.issues, unknownKeyContext)), ...crossCheck(raw)];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };

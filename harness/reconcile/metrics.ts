@@ -7,6 +7,8 @@ export interface MetricDef {
   readonly title: string;
   /** a consumer-side metric: n/a (null) in a profile without consumers */
   readonly consumer: boolean;
+  /** derived from the workload's timing (availability): n/a (null) in a history without it */
+  readonly availability?: boolean;
   /** shown in the outcome table: always, only when some profile has it non-zero, or never (result.json only) */
   readonly column: 'always' | 'nonzero' | 'never';
   /** the report lists example ids for it */
@@ -33,6 +35,8 @@ export const METRICS = [
   { name: 'endToEndLost', title: 'end-to-end lost', column: 'always', consumer: true, examples: true, means: 'acked and never processed: what the business sees' },
   { name: 'reordered', title: 'reordered', column: 'always', consumer: false, examples: true, means: 'messages out of send order per producer and partition (messages minus the longest in-order run)' },
   { name: 'unexpected', title: 'unexpected', column: 'always', consumer: false, examples: true, means: 'records in the log that no producer ledger knows' },
+  { name: 'refused', title: 'refused', column: 'always', consumer: false, examples: false, availability: true, means: 'writes the brokers refused with a definite error (NOT_ENOUGH_REPLICAS and friends): unavailability, not loss' },
+  { name: 'unavailableMs', title: 'unavailable ms', column: 'always', consumer: false, examples: false, availability: true, means: 'total time partitions could not be written: stretches over 1 s with sends waiting and no ack' },
   { name: 'present', title: 'present', column: 'never', consumer: false, examples: false, means: 'distinct ids in the log' },
   { name: 'processed', title: 'processed', column: 'never', consumer: true, examples: false, means: 'distinct ids processed at least once' },
   { name: 'logRecords', title: 'log records', column: 'never', consumer: false, examples: false, means: 'records in the final read' },
@@ -43,10 +47,11 @@ export const METRICS = [
 export type MetricName = (typeof METRICS)[number]['name'];
 export const METRIC_NAMES = METRICS.map((m) => m.name) as readonly MetricName[] as [MetricName, ...MetricName[]];
 type ConsumerMetricName = Extract<(typeof METRICS)[number], { consumer: true }>['name'];
+type AvailabilityMetricName = Extract<(typeof METRICS)[number], { availability: true }>['name'];
 export type ExampleMetricName = Extract<(typeof METRICS)[number], { examples: true }>['name'];
 
 /** The counts of one profile. A consumer metric is null (n/a) when the profile has no consumers. */
-export type Metrics = { [K in MetricName]: K extends ConsumerMetricName ? number | null : number };
+export type Metrics = { [K in MetricName]: K extends ConsumerMetricName | AvailabilityMetricName ? number | null : number };
 
 export const CONSUMER_METRICS = new Set<MetricName>(METRICS.filter((m) => m.consumer).map((m) => m.name));
 export const EXAMPLE_METRICS = METRICS.filter((m) => m.examples).map((m) => m.name) as ExampleMetricName[];
@@ -55,8 +60,14 @@ export function metricDef(name: MetricName): MetricDef {
   return METRICS.find((m) => m.name === name)!;
 }
 
-/** Every metric at zero; with `consumers: false`, the consumer metrics are null (n/a). */
-export function zeroMetrics(opts: { consumers: boolean } = { consumers: true }): Metrics {
-  const m = Object.fromEntries(METRICS.map((d) => [d.name, d.consumer && !opts.consumers ? null : 0]));
+export const AVAILABILITY_METRICS = new Set<MetricName>(METRICS.filter((m) => 'availability' in m && m.availability).map((m) => m.name));
+
+/**
+ * Every metric at zero; with `consumers: false` the consumer metrics are null (n/a), and
+ * with `availability: false` (a history without the workload's timing) the availability ones.
+ */
+export function zeroMetrics(opts: { consumers: boolean; availability?: boolean } = { consumers: true }): Metrics {
+  const na = (d: MetricDef) => (d.consumer && !opts.consumers) || (d.availability === true && opts.availability === false);
+  const m = Object.fromEntries(METRICS.map((d) => [d.name, na(d) ? null : 0]));
   return m as Metrics;
 }

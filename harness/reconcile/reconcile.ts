@@ -12,6 +12,7 @@
 
 import { messageId } from '../ledger/events.ts';
 import type { LogRecord, PartitionRead } from '../ledger/events.ts';
+import { availability } from './availability.ts';
 import { EXAMPLE_METRICS, zeroMetrics, type ExampleMetricName, type Metrics } from './metrics.ts';
 import type { History, IdentityViolation, ProducerSummary, Reconciliation, RetrySummary } from './types.ts';
 
@@ -343,7 +344,7 @@ export function reconcile(history: History): Reconciliation {
   processedMismatch.report(violations, IDENTITY.processedOffsetHolds, 'processed record(s) whose offset holds another record while the message is elsewhere in the log');
 
   // ---- per-id outcomes, in a deterministic order (producer id, then seq) -------------
-  const m: Metrics = { ...zeroMetrics({ consumers: hasConsumers }), reordered, reorderedPairs, unexpected, logRecords: records.length };
+  const m: Metrics = { ...zeroMetrics({ consumers: hasConsumers, availability: history.workload !== undefined }), reordered, reorderedPairs, unexpected, logRecords: records.length };
   const ex: Record<ExampleMetricName, string[]> = Object.fromEntries(EXAMPLE_METRICS.map((name) => [name, []])) as unknown as Record<ExampleMetricName, string[]>;
   ex.unexpected = unexpectedExamples;
   const c = { notProcessed: 0, processedTwice: 0, endToEndLost: 0, lostAfterConsume: 0, processed: 0 };
@@ -442,7 +443,15 @@ export function reconcile(history: History): Reconciliation {
     const v = m[name];
     if (v !== null && v > 0 && ex[name].length > 0) examples[name] = ex[name];
   }
-  return { metrics: m, examples, violations, producers: producerList.map((p) => p.summary), retries };
+  const result: Reconciliation = { metrics: m, examples, violations, producers: producerList.map((p) => p.summary), retries };
+  if (history.workload) {
+    const w = history.workload;
+    const a = availability({ producers: history.producers, workloadStart: w.start, workloadEnd: w.end, partitions: w.partitions, faults: w.faults });
+    m.refused = a.refusedWrites;
+    m.unavailableMs = a.unavailableTotalMs;
+    result.availability = a;
+  }
+  return result;
 }
 
 /** Seqs written in canonical decimal form by `messageId` that `idResolver` parses directly. */

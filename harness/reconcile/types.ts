@@ -1,4 +1,5 @@
 import type { ConsumerEvent, FinalRead, MessageId, ProducerEvent } from '../ledger/events.ts';
+import type { Availability } from './availability.ts';
 import type { ExampleMetricName, MetricName, Metrics } from './metrics.ts';
 
 export { zeroMetrics, type MetricName, type Metrics } from './metrics.ts';
@@ -11,6 +12,14 @@ export interface History {
   /** every event of every consumer ledger, in file order per ledger; none at all means the profile had no consumers */
   consumers: ConsumerEvent[][];
   finalRead: FinalRead;
+  /** the workload's timing and the faults as applied: with it, the checker also derives availability */
+  workload?: {
+    /** wall clock ms when the workload started and when producers were told to stop */
+    start: number;
+    end: number;
+    partitions: number;
+    faults: Array<{ index: number; action: string; resolved: string; appliedAtMs: number | null; healedAtMs: number | null }>;
+  };
 }
 
 /** A broken check: an error of the harness or a client, never a count about Kafka. */
@@ -54,6 +63,8 @@ export interface Reconciliation {
   violations: IdentityViolation[];
   producers: ProducerSummary[];
   retries: RetrySummary;
+  /** write availability, when the history has the workload's timing */
+  availability?: Availability;
 }
 
 export type { MessageId, MetricName as Metric };

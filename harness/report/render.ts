@@ -128,6 +128,23 @@ export function findings(p: ProfileResult): string[] {
   } else if (p.retries && p.retries.batches > 0) {
     out.push(`the client retried ${p.retries.batches} batch(es) (${p.retries.messages} messages, ${p.retries.resends} resends) between ${at(p.retries.firstAt)} and ${at(p.retries.lastAt)}; nothing landed out of order`);
   }
+  const a = p.availability;
+  if (a) {
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+    const lat = (l: { p50Ms: number | null; p99Ms: number | null }) => (l.p50Ms === null ? 'no acks' : `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`);
+    if (a.windows.length > 0) {
+      const shown = a.windows.slice(0, 8).map((w) => `p${w.partition} ${s(w.fromMs)}-${s(w.toMs)}`).join(', ');
+      out.push(`write unavailability: ${a.unavailableCount} window(s) over 1 s, ${s(a.unavailableTotalMs)} in all, the longest ${s(a.longestUnavailableMs)} (${shown}${a.windows.length > 8 ? ', ...' : ''})`);
+    } else out.push('write unavailability: none (no partition went more than 1 s without an ack while sends were waiting)');
+    if (a.refusedWrites > 0) out.push(`refused writes: ${a.refusedWrites} (${Object.entries(a.refusedByCode).map(([c, n]) => `${c} ${n}`).join(', ')}): the brokers said no, nothing was lost by it`);
+    out.push(`ack latency over the run: ${lat(a.latency)}`);
+    for (const f of a.faults) {
+      out.push(
+        `fault #${f.index} ${f.action} (${f.resolved}): ack latency before ${lat(f.before)}; during ${lat(f.during)}; after ${lat(f.after)}; ` +
+          (f.recoveryMs === null ? 'no recovery observed' : `writes recovered ${s(f.recoveryMs)} after the heal`),
+      );
+    }
+  }
   for (const t of p.throughput ?? []) {
     if (t.behindSinceMs === null && t.unsent === 0) continue;
     const behind = t.behindSinceMs === null ? 'kept up' : `fell behind at ${(t.behindSinceMs / 1000).toFixed(1)}s (up to ${t.maxQueued} messages waiting in the agent)`;

@@ -3,6 +3,7 @@ import type { HealthReport } from '../cluster/admin.ts';
 import type { TimelineEntry } from '../faults/nemesis.ts';
 import type { ScheduledFault } from '../faults/schedule.ts';
 import type { PartitionRead } from '../ledger/events.ts';
+import type { Availability } from '../reconcile/availability.ts';
 import type { ExampleMetricName } from '../reconcile/metrics.ts';
 import type { IdentityViolation, Metrics, RetrySummary } from '../reconcile/types.ts';
 import type { ThresholdCheck } from '../run/thresholds.ts';
@@ -48,6 +49,7 @@ export interface ProfileResult {
   examples?: Partial<Record<ExampleMetricName, string[]>>;
   violations: IdentityViolation[];
   retries?: RetrySummary;
+  availability?: Availability;
   /** wall clock when the workload started (ms since epoch): times in the report are relative to it */
   workloadStartedAt?: number;
   throughput?: ProducerThroughput[];

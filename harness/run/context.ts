@@ -59,6 +59,8 @@ export class ProfileContext {
   nemesis: Nemesis | undefined;
   /** wall clock when the workload started (ms since epoch) */
   workloadStart = 0;
+  /** wall clock when the producers were told to stop */
+  workloadEnd = 0;
   read: FinalRead | undefined;
 
   constructor(

@@ -126,18 +126,16 @@ const workload: Phase = {
     ctx.workloadStart = Date.now();
     ctx.result.workloadStartedAt = ctx.workloadStart;
     ctx.phase = 'workload';
-    const nemesis = new Nemesis(
-      ctx.schedule,
-      {
-        cluster,
-        leaderOf: (p) => admin.leaderOf(ctx.topic, p),
-        replicasOf: async (p) => (await admin.partitions(ctx.topic)).find((x) => x.partition === p)?.replicas ?? [],
-        activeController: () => activeController(cluster),
-        agent: (role, index) => (role === 'producer' ? ctx.producers[index] : ctx.consumers[index]),
-        elapsed: () => Date.now() - ctx.workloadStart,
-      },
-      (l) => ctx.log(l),
-    );
+    const nemesis = new Nemesis(ctx.schedule, {
+      cluster,
+      partitions: () => admin.partitions(ctx.topic),
+      activeController: () => activeController(cluster),
+      reassign: (p, replicas) => admin.reassign(ctx.topic, p, replicas),
+      agent: (role, index) => (role === 'producer' ? ctx.producers[index] : ctx.consumers[index]),
+      elapsed: () => Date.now() - ctx.workloadStart,
+      log: (l) => ctx.log(l),
+      signal: ctx.opts.signal,
+    });
     ctx.nemesis = nemesis;
     ctx.teardown.defer('fault schedule', () => nemesis.endSchedule());
     startProgress(ctx);
@@ -160,6 +158,7 @@ const stopProducers: Phase = {
   async run(ctx) {
     // no scheduled heal may fire from here on (a restarted producer would write after the end)
     await ctx.need(ctx.nemesis, 'the nemesis').endSchedule();
+    ctx.workloadEnd = Date.now();
     ctx.phase = 'stopping producers';
     ctx.log('workload over: stopping producers (in-flight sends get up to 15s to settle)');
     await Promise.all(ctx.producers.map((p) => p.stop(15_000)));
@@ -232,7 +231,14 @@ const reconcileRun: Phase = {
       if (l.tornTail) result.tornLedgerTails.push(f);
       events.push(l.events);
     }
-    const rec = reconcile({ runId: ctx.opts.runId, producers: producerEvents, consumers: consumerEvents, finalRead: ctx.need(ctx.read, 'the final read') });
+    const rec = reconcile({
+      runId: ctx.opts.runId,
+      producers: producerEvents,
+      consumers: consumerEvents,
+      finalRead: ctx.need(ctx.read, 'the final read'),
+      workload: { start: ctx.workloadStart, end: ctx.workloadEnd, partitions: ctx.experiment.topic.partitions, faults: ctx.nemesis?.timeline ?? [] },
+    });
+    if (rec.availability) result.availability = rec.availability;
     result.metrics = rec.metrics;
     result.examples = rec.examples;
     result.violations = rec.violations;

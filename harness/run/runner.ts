@@ -23,7 +23,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const exp = opts.experiment;
   const startedAt = new Date().toISOString();
   const resolved = resolveProfiles(exp).filter((r) => !opts.only || opts.only.includes(r.profile.name));
-  const schedule = buildSchedule(exp.faults, { seed: exp.seed, brokers: exp.cluster.brokers, producers: exp.workload.producers, consumers: exp.workload.consumers });
+  const schedule = buildSchedule(exp.faults, { seed: exp.seed, brokers: exp.cluster.brokers, producers: exp.workload.producers, consumers: exp.workload.consumers, durationMs: exp.workload.duration });
   fs.mkdirSync(opts.runDir, { recursive: true });
   fs.writeFileSync(path.join(opts.runDir, 'experiment.yaml'), exp.source);
   const { source: _source, ...resolvedExperiment } = exp;

@@ -61,6 +61,8 @@ profiles:
     const reports = path.join(dir, 'reports');
     const r = await runCli(['run', file, '--cluster', 'docker', '--reports', reports]);
     const runDir = path.join(reports, fs.readdirSync(reports)[0]!);
+    // a harness that died before writing its result says why in its own output
+    expect(fs.existsSync(path.join(runDir, 'result.json')), `exit ${r.code} ${r.signal ?? ''}\n${r.stdout}\n${r.stderr}`).toBe(true);
     const run = JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8')) as RunResult;
     const p = run.profiles[0]!;
     expect(p.error, r.stdout + r.stderr).toBeUndefined();
