@@ -3,6 +3,7 @@
 // error, 130 interrupted.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { DriverRefusal } from './agents/kafkajs-driver.ts';
 import { CAPABILITIES, type ClusterBackend } from './cluster/backend.ts';
@@ -16,7 +17,7 @@ import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from './provision/ve
 import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
 import { resolveProfiles, runExperiment } from './run/runner.ts';
-import { renderSummary, renderTable } from './report/render.ts';
+import { renderCatalogue, renderSummary, renderTable } from './report/render.ts';
 import type { RunResult } from './report/types.ts';
 import { readEnvironment, type Environment } from './util/env.ts';
 import { errorMessage, PrerequisiteError, UsageError } from './util/errors.ts';
@@ -24,6 +25,7 @@ import { findMarkedProcesses } from './util/proc.ts';
 import { utcStamp } from './util/time.ts';
 
 const EXIT_BAD_INPUT = 2;
+const EXPERIMENTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'experiments');
 
 function fail(message: string, code = EXIT_BAD_INPUT): never {
   process.stderr.write(`kafka-chaos: ${message}\n`);
@@ -122,44 +124,52 @@ interface RunFlags {
   composeProject?: string;
 }
 
-async function runCommand(file: string, opts: RunFlags): Promise<number> {
-  const env = readEnvironment();
-  let exp: Experiment;
-  try {
-    exp = loadValidated(file, opts.profile);
-    if (opts.seed !== undefined) {
-      if (!/^\d+$/.test(opts.seed) || !Number.isSafeInteger(Number(opts.seed))) throw new UsageError(`--seed: expected a whole number >= 0, got ${JSON.stringify(opts.seed)}`);
-      exp = { ...exp, seed: Number(opts.seed) };
+/** Loads and validates every file first: a bad one stops everything before anything starts. */
+function loadAll(files: string[], opts: RunFlags): Experiment[] {
+  const exps: Experiment[] = [];
+  for (const file of files) {
+    try {
+      let exp = loadValidated(file, opts.profile);
+      if (opts.seed !== undefined) {
+        if (!/^\d+$/.test(opts.seed) || !Number.isSafeInteger(Number(opts.seed))) throw new UsageError(`--seed: expected a whole number >= 0, got ${JSON.stringify(opts.seed)}`);
+        exp = { ...exp, seed: Number(opts.seed) };
+      }
+      exps.push(exp);
+    } catch (err) {
+      if (err instanceof ExperimentError || err instanceof UsageError) fail(err.message);
+      throw err;
     }
-  } catch (err) {
-    if (err instanceof ExperimentError || err instanceof UsageError) fail(err.message);
-    throw err;
   }
-  const kafkaVersion = exp.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION;
+  return exps;
+}
+
+/** Runs experiment files one after the other on one backend; the exit code is the worst of them. */
+async function runCommand(files: string[], opts: RunFlags): Promise<{ code: number; results: RunResult[] }> {
+  const env = readEnvironment();
+  const exps = loadAll(files, opts);
   const say = (l: string) => process.stderr.write(`${l}\n`);
+  const versions = [...new Set(exps.map((e) => e.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION))];
   let backend: ClusterBackend;
   try {
     backend = await selectBackend({
       choice: opts.cluster,
       env,
-      kafkaVersion,
+      kafkaVersion: versions[0]!,
       keepData: opts.keepData ?? false,
       kafkaImage: opts.kafkaImage,
       toxiproxyImage: opts.toxiproxyImage,
       composeProject: opts.composeProject,
       log: say,
     });
-    checkCapabilities(exp, backend);
-    await backend.prepare({ kafkaVersion, log: say });
+    for (const exp of exps) checkCapabilities(exp, backend);
+    for (const kafkaVersion of versions) await backend.prepare({ kafkaVersion, log: say });
   } catch (err) {
     if (err instanceof PrerequisiteError || err instanceof UsageError) fail(err.message);
     throw err;
   }
-  let runId = `${utcStamp()}-${exp.name}`;
-  for (let n = 2; fs.existsSync(path.resolve(opts.reports, runId)); n++) runId = `${utcStamp()}-${exp.name}-${n}`;
-  const runDir = path.resolve(opts.reports, runId);
   const progress = makeProgress(env, opts.quiet ?? false);
   const controller = new AbortController();
+  const runIds: string[] = [];
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
@@ -167,7 +177,7 @@ async function runCommand(file: string, opts: RunFlags): Promise<number> {
       progress.log(`\n${sig}: stopping the run and tearing everything down (again to force)`);
       controller.abort(new Error(sig));
     } else {
-      for (const p of findMarkedProcesses().filter((x) => x.runId === runId)) {
+      for (const p of findMarkedProcesses().filter((x) => runIds.includes(x.runId))) {
         try {
           process.kill(p.pid, 'SIGKILL');
         } catch {
@@ -180,27 +190,44 @@ async function runCommand(file: string, opts: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
-  const unregister = registerRun(env.cacheDir, { runId, harnessPid: process.pid, runDir, startedAt: new Date().toISOString() });
-  progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
-  try {
-    const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
-    fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify(result, null, 2));
-    fs.writeFileSync(path.join(runDir, 'summary.md'), renderSummary(result));
-    process.stdout.write(`\n${renderTable(result)}\n\n`);
-    for (const p of result.profiles) {
-      if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);
-      for (const r of p.inconclusive ?? []) process.stdout.write(`${p.profile}: INCONCLUSIVE, did not settle: ${r}\n`);
-      for (const v of p.violations) process.stdout.write(`${p.profile}: IDENTITY VIOLATED (${v.identity}): ${v.detail}\n`);
-      for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual ?? 'n/a'}\n`);
+  let code = 0;
+  const results: RunResult[] = [];
+  for (const exp of exps) {
+    if (controller.signal.aborted) break;
+    let runId = `${utcStamp()}-${exp.name}`;
+    for (let n = 2; fs.existsSync(path.resolve(opts.reports, runId)); n++) runId = `${utcStamp()}-${exp.name}-${n}`;
+    runIds.push(runId);
+    const runDir = path.resolve(opts.reports, runId);
+    const unregister = registerRun(env.cacheDir, { runId, harnessPid: process.pid, runDir, startedAt: new Date().toISOString() });
+    progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
+    try {
+      const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
+      fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify(result, null, 2));
+      fs.writeFileSync(path.join(runDir, 'summary.md'), renderSummary(result));
+      process.stdout.write(`\n${renderTable(result)}\n\n`);
+      for (const p of result.profiles) {
+        if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);
+        for (const r of p.inconclusive ?? []) process.stdout.write(`${p.profile}: INCONCLUSIVE, did not settle: ${r}\n`);
+        for (const v of p.violations) process.stdout.write(`${p.profile}: IDENTITY VIOLATED (${v.identity}): ${v.detail}\n`);
+        for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual ?? 'n/a'}\n`);
+      }
+      process.stdout.write(`report: ${path.join(runDir, 'summary.md')}\n`);
+      results.push(result);
+      code = worse(code, result.exitCode);
+    } catch (err) {
+      if (err instanceof PrerequisiteError) fail(err.message);
+      throw err;
+    } finally {
+      unregister();
     }
-    process.stdout.write(`report: ${path.join(runDir, 'summary.md')}\n`);
-    return result.exitCode;
-  } catch (err) {
-    if (err instanceof PrerequisiteError) fail(err.message);
-    throw err;
-  } finally {
-    unregister();
   }
+  return { code: controller.signal.aborted ? 130 : code, results };
+}
+
+/** The exit code that says more: interrupted, then error or inconclusive, then a missed threshold. */
+function worse(a: number, b: number): number {
+  const rank = (c: number) => (c === 130 ? 3 : c === 2 ? 2 : c === 1 ? 1 : 0);
+  return rank(b) > rank(a) ? b : a;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -216,8 +243,8 @@ async function main(argv: string[]): Promise<number> {
   let code = 0;
   program
     .command('run')
-    .description('run an experiment file and write a report')
-    .argument('<experiment>', 'experiment YAML file')
+    .description('run experiment files (one after the other) and write a report for each')
+    .argument('<experiment...>', 'experiment YAML files')
     .option('--cluster <backend>', 'cluster backend: auto (docker when an engine answers and the images are present or buildable, else local), local, docker or compose', 'auto')
     .option('--kafka-image <image>', 'docker backend: the Kafka broker image (default apache/kafka:<version>, or the offline build)')
     .option('--toxiproxy-image <image>', 'docker backend: the Toxiproxy image (default ghcr.io/shopify/toxiproxy:<version>, or the offline build)')
@@ -227,13 +254,28 @@ async function main(argv: string[]): Promise<number> {
     .option('--reports <dir>', 'where run directories are written', 'reports')
     .option('--keep-data', 'keep broker data directories in the report (large)')
     .option('-q, --quiet', 'no progress output')
-    .action(async (file: string, opts: RunFlags) => {
-      code = await runCommand(file, opts);
+    .action(async (files: string[], opts: RunFlags) => {
+      code = (await runCommand(files, opts)).code;
+    });
+  program
+    .command('catalogue')
+    .description('run every shipped experiment and write one table of all of them (reports/<time>-catalogue.md)')
+    .option('--cluster <backend>', 'cluster backend: auto, local, docker or compose', 'auto')
+    .option('--reports <dir>', 'where run directories are written', 'reports')
+    .option('--seed <n>', 'override every experiment\'s seed')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (opts: RunFlags) => {
+      const files = fs.readdirSync(EXPERIMENTS_DIR).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(EXPERIMENTS_DIR, f));
+      const r = await runCommand(files, opts);
+      const file = path.resolve(opts.reports, `${utcStamp()}-catalogue.md`);
+      fs.writeFileSync(file, renderCatalogue(r.results));
+      process.stdout.write(`\n${renderCatalogue(r.results)}\ncatalogue: ${file}\n`);
+      code = r.code;
     });
   program
     .command('list')
     .description('the shipped experiments and the fault types, one line each')
-    .option('--dir <dir>', 'where the experiments are', path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'experiments'))
+    .option('--dir <dir>', 'where the experiments are', EXPERIMENTS_DIR)
     .action((opts: { dir: string }) => {
       process.stdout.write('Experiments:\n');
       const files = fs.existsSync(opts.dir) ? fs.readdirSync(opts.dir).filter((f) => f.endsWith('.yaml')).sort() : [];

@@ -13,17 +13,6 @@ export interface ClusterSpec {
   log: (line: string) => void;
 }
 
-/** The Toxiproxy proxy names of one broker (stable across backends). */
-export interface BrokerProxies {
-  client: string;
-  replication: string;
-  controller: string;
-}
-
-export function proxyNames(brokerId: number): BrokerProxies {
-  return { client: `b${brokerId}-client`, replication: `b${brokerId}-replication`, controller: `b${brokerId}-controller` };
-}
-
 export type BrokerState = 'running' | 'stopped' | 'paused';
 
 /**
@@ -40,14 +29,7 @@ export const CAPABILITIES = {
 } as const;
 export type Capability = keyof typeof CAPABILITIES;
 
-/** The links of a broker a network fault can act on. */
-export type LinkKind = 'client' | 'replication' | 'controller';
-
-/** The Toxiproxy proxies that carry traffic into broker `id` over the given links. */
-export function inboundProxies(id: number, links: readonly LinkKind[]): string[] {
-  const names = proxyNames(id);
-  return links.map((l) => names[l]);
-}
+export { inboundProxies, linkName, type LinkKind } from './links.ts';
 
 /**
  * A started cluster: brokers behind Toxiproxy. Disposing it stops everything it

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { linkLayout } from './links.ts';
 
 // One generator of broker configuration for every backend. A backend supplies the
 // addresses (real sockets and the Toxiproxy proxies in front of them) and a log dir.
@@ -8,12 +9,23 @@ export interface HostPort {
   port: number;
 }
 
+/** Per source broker id. */
+export type BySource = Record<number, HostPort>;
+
+/**
+ * Where one broker listens and how the others reach it (see links.ts): a replication
+ * listener per source broker, each behind its own proxy, and a controller listener that
+ * each source reaches through a proxy of its own.
+ */
 export interface BrokerAddresses {
   /** where the broker binds each listener */
-  bind: { client: HostPort; replication: HostPort; controller: HostPort };
-  /** the Toxiproxy proxies in front of each listener (what everyone else connects to) */
-  proxy: { client: HostPort; replication: HostPort; controller: HostPort };
+  bind: { client: HostPort; controller: HostPort; replication: BySource };
+  /** the Toxiproxy proxies in front of them: clients, each source's replication, each source's controller link */
+  proxy: { client: HostPort; replicationFrom: BySource; controllerFrom: BySource };
 }
+
+/** The listener that broker `from` uses for replication (its inter.broker.listener.name). */
+export const replicationListener = (from: number) => `REPLICATION_FROM_${from}`;
 
 export interface BrokerConfigInput {
   nodeId: number;
@@ -51,19 +63,25 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
       throw new Error(`broker property ${key} is set by the harness (it wires every listener through Toxiproxy) and cannot be overridden`);
     }
   }
-  const voters = [...input.nodes.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([id, addr]) => `${id}@${hp(addr.proxy.controller)}`)
-    .join(',');
+  const ids = [...input.nodes.keys()].sort((a, b) => a - b);
+  const at = (m: BySource, id: number, what: string) => {
+    const v = m[id];
+    if (!v) throw new Error(`no ${what} address for broker ${id}`);
+    return v;
+  };
+  // this node reaches every voter through the proxies that carry its own traffic
+  const voters = ids.map((id) => `${id}@${hp(at(input.nodes.get(id)!.proxy.controllerFrom, input.nodeId, 'controller'))}`).join(',');
+  const replication = ids.map((from) => `${replicationListener(from)}://${hp(at(self.bind.replication, from, 'replication bind'))}`);
+  const advertisedReplication = ids.map((from) => `${replicationListener(from)}://${hp(at(self.proxy.replicationFrom, from, 'replication proxy'))}`);
   const internalRf = Math.min(3, input.brokers);
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(input.nodeId),
     'controller.quorum.voters': voters,
-    listeners: `CLIENT://${hp(self.bind.client)},REPLICATION://${hp(self.bind.replication)},CONTROLLER://${hp(self.bind.controller)}`,
-    'advertised.listeners': `CLIENT://${hp(self.proxy.client)},REPLICATION://${hp(self.proxy.replication)}`,
-    'listener.security.protocol.map': 'CLIENT:PLAINTEXT,REPLICATION:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name': 'REPLICATION',
+    listeners: [`CLIENT://${hp(self.bind.client)}`, ...replication, `CONTROLLER://${hp(self.bind.controller)}`].join(','),
+    'advertised.listeners': [`CLIENT://${hp(self.proxy.client)}`, ...advertisedReplication].join(','),
+    'listener.security.protocol.map': ['CLIENT:PLAINTEXT', ...ids.map((from) => `${replicationListener(from)}:PLAINTEXT`), 'CONTROLLER:PLAINTEXT'].join(','),
+    'inter.broker.listener.name': replicationListener(input.nodeId),
     'controller.listener.names': 'CONTROLLER',
     'log.dirs': input.logDir,
     // internal topics: offsets and transaction state replicated, min ISR 2 where possible
@@ -122,4 +140,41 @@ export function newClusterId(): string {
     const id = crypto.randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
+}
+
+/** Ports and addresses of one broker, from a port source, for backends that lay them out themselves. */
+export function brokerAddresses(
+  ids: readonly number[],
+  port: {
+    bind: (what: 'client' | 'controller' | { replicationFrom: number }) => HostPort;
+    proxy: (what: 'client' | { replicationFrom: number } | { controllerFrom: number }) => HostPort;
+  },
+): BrokerAddresses {
+  const bySource = (f: (from: number) => HostPort): BySource => Object.fromEntries(ids.map((from) => [from, f(from)]));
+  return {
+    bind: { client: port.bind('client'), controller: port.bind('controller'), replication: bySource((from) => port.bind({ replicationFrom: from })) },
+    proxy: {
+      client: port.proxy('client'),
+      replicationFrom: bySource((from) => port.proxy({ replicationFrom: from })),
+      controllerFrom: bySource((from) => port.proxy({ controllerFrom: from })),
+    },
+  };
+}
+
+/**
+ * Every Toxiproxy proxy of the layout (links.ts) for these brokers: where it listens
+ * (`listenHost` and the proxy port) and the broker socket it forwards to.
+ */
+export function proxyPlan(nodes: ReadonlyMap<number, BrokerAddresses>, opts: { listenHost: string; upstreamHost: (id: number) => string }): Array<{ name: string; listen: string; upstream: string }> {
+  const ids = [...nodes.keys()].sort((a, b) => a - b);
+  return linkLayout(ids).map((l) => {
+    const a = nodes.get(l.to)!;
+    const [proxy, bind] =
+      l.kind === 'client'
+        ? [a.proxy.client, a.bind.client]
+        : l.kind === 'replication'
+          ? [a.proxy.replicationFrom[l.from as number]!, a.bind.replication[l.from as number]!]
+          : [a.proxy.controllerFrom[l.from as number]!, a.bind.controller];
+    return { name: l.name, listen: `${opts.listenHost}:${proxy.port}`, upstream: `${opts.upstreamHost(l.to)}:${bind.port}` };
+  });
 }

@@ -13,8 +13,8 @@ import { ContainerBrokers } from './containers.ts';
 
 /** The compose cluster's data lives in volumes that docker compose owns: no power loss there. */
 const COMPOSE_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy']);
-import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
-import { brokerProperties, type BrokerAddresses } from './broker-config.ts';
+import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
+import { brokerAddresses, brokerProperties, proxyPlan, type BrokerAddresses } from './broker-config.ts';
 import { demux, dockerAnswers } from './docker.ts';
 
 const BROKERS = 3;
@@ -25,11 +25,19 @@ const clientPort = (id: number) => 19090 + id;
 const COMPOSE_CLUSTER_ID = 'a2Fma2EtY2hhb3MtZHJpbA';
 export const COMPOSE_LABEL = 'kafka-chaos.compose';
 
+const IDS = Array.from({ length: BROKERS }, (_, i) => i + 1);
+
+/** The same layout as the docker backend's, with the compose service names. */
 function composeAddresses(id: number): BrokerAddresses {
-  return {
-    bind: { client: { host: '0.0.0.0', port: 9092 }, replication: { host: '0.0.0.0', port: 9093 }, controller: { host: '0.0.0.0', port: 9094 } },
-    proxy: { client: { host: '127.0.0.1', port: clientPort(id) }, replication: { host: 'toxiproxy', port: 21000 + id }, controller: { host: 'toxiproxy', port: 22000 + id } },
-  };
+  return brokerAddresses(IDS, {
+    bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? 9092 : w === 'controller' ? 9094 : 9100 + w.replicationFrom }),
+    proxy: (w) =>
+      w === 'client'
+        ? { host: '127.0.0.1', port: clientPort(id) }
+        : 'replicationFrom' in w
+          ? { host: 'toxiproxy', port: 21000 + id * 100 + w.replicationFrom }
+          : { host: 'toxiproxy', port: 22000 + id * 100 + w.controllerFrom },
+  });
 }
 
 /** KAFKA_<NAME> as the official image reads it: `.` -> `_`, `_` -> `__`, `-` -> `___`. */
@@ -39,15 +47,8 @@ export function envName(property: string): string {
 
 /** The Toxiproxy proxies of the compose cluster (loaded by Toxiproxy at start-up). */
 export function composeProxies(): Array<{ name: string; listen: string; upstream: string; enabled: boolean }> {
-  const out = [];
-  for (let id = 1; id <= BROKERS; id++) {
-    const a = composeAddresses(id);
-    const names = proxyNames(id);
-    out.push({ name: names.client, listen: `0.0.0.0:${a.proxy.client.port}`, upstream: `kafka-${id}:${a.bind.client.port}`, enabled: true });
-    out.push({ name: names.replication, listen: `0.0.0.0:${a.proxy.replication.port}`, upstream: `kafka-${id}:${a.bind.replication.port}`, enabled: true });
-    out.push({ name: names.controller, listen: `0.0.0.0:${a.proxy.controller.port}`, upstream: `kafka-${id}:${a.bind.controller.port}`, enabled: true });
-  }
-  return out;
+  const nodes = new Map(IDS.map((id) => [id, composeAddresses(id)] as const));
+  return proxyPlan(nodes, { listenHost: '0.0.0.0', upstreamHost: (id) => `kafka-${id}` }).map((p) => ({ ...p, enabled: true }));
 }
 
 /** The text of docker-compose.yml. */

@@ -12,8 +12,8 @@ import { freePorts } from '../util/ports.ts';
 import { waitFor } from '../util/time.ts';
 import { waitForBrokers } from './admin.ts';
 import { ContainerBrokers, runToolIn } from './containers.ts';
-import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
-import { BROKER_LOG4J2, brokerProperties, newClusterId, renderProperties, type BrokerAddresses } from './broker-config.ts';
+import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
+import { BROKER_LOG4J2, brokerAddresses, brokerProperties, newClusterId, proxyPlan, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
 /** Label on every container and network a run creates: `kafka-chaos clean` finds them by it. */
 export const RUN_LABEL = 'kafka-chaos.run';
@@ -23,7 +23,12 @@ export interface DockerImages {
   toxiproxy: string;
 }
 
-const PORT = { client: 9092, replication: 9093, controller: 9094 } as const;
+const PORT = { client: 9092, controller: 9094 } as const;
+/** inside a broker container: the replication listener for source broker `from` */
+const replicationPort = (from: number) => 9100 + from;
+/** in the Toxiproxy container: the proxies of the links into broker `to` from broker `from` */
+const replicationProxyPort = (to: number, from: number) => 21000 + to * 100 + from;
+const controllerProxyPort = (to: number, from: number) => 22000 + to * 100 + from;
 const TOXI_API = 8474;
 
 /** Is there a Docker engine answering? */
@@ -128,16 +133,22 @@ class DockerCluster implements Cluster {
     // a broker advertises to clients is the one the host's agents can reach
     const ports = await freePorts(spec.brokers + 1);
     const apiPort = ports[spec.brokers]!;
-    for (let id = 1; id <= spec.brokers; id++) {
+    const ids = Array.from({ length: spec.brokers }, (_, i) => i + 1);
+    for (const id of ids) {
       const name = `${this.prefix}-b${id}`;
       this.brokers.set(id, {
         id,
         name,
         dir: path.join(spec.dir, `broker-${id}`),
-        addr: {
-          bind: { client: { host: '0.0.0.0', port: PORT.client }, replication: { host: '0.0.0.0', port: PORT.replication }, controller: { host: '0.0.0.0', port: PORT.controller } },
-          proxy: { client: { host: '127.0.0.1', port: ports[id - 1]! }, replication: { host: toxiName, port: 21000 + id }, controller: { host: toxiName, port: 22000 + id } },
-        },
+        addr: brokerAddresses(ids, {
+          bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? PORT.client : w === 'controller' ? PORT.controller : replicationPort(w.replicationFrom) }),
+          proxy: (w) =>
+            w === 'client'
+              ? { host: '127.0.0.1', port: ports[id - 1]! }
+              : 'replicationFrom' in w
+                ? { host: toxiName, port: replicationProxyPort(id, w.replicationFrom) }
+                : { host: toxiName, port: controllerProxyPort(id, w.controllerFrom) },
+        }),
         container: undefined,
         connected: true,
       });
@@ -169,13 +180,8 @@ class DockerCluster implements Cluster {
       check: () => client.version(),
       describeFailure: (e) => `the Toxiproxy container did not answer on 127.0.0.1:${apiPort} within 30s (${(e as Error)?.message})`,
     });
-    for (const b of this.brokers.values()) {
-      const names = proxyNames(b.id);
-      await client.createProxy({ name: names.client, listen: `0.0.0.0:${b.addr.proxy.client.port}`, upstream: `${b.name}:${PORT.client}` });
-      await client.createProxy({ name: names.replication, listen: `0.0.0.0:${b.addr.proxy.replication.port}`, upstream: `${b.name}:${PORT.replication}` });
-      await client.createProxy({ name: names.controller, listen: `0.0.0.0:${b.addr.proxy.controller.port}`, upstream: `${b.name}:${PORT.controller}` });
-    }
     const nodes = new Map([...this.brokers.values()].map((b) => [b.id, b.addr]));
+    for (const p of proxyPlan(nodes, { listenHost: '0.0.0.0', upstreamHost: (id) => this.brokers.get(id)!.name })) await client.createProxy(p);
     const clusterId = newClusterId();
     const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined;
     for (const b of this.brokers.values()) {
@@ -310,7 +316,7 @@ class DockerCluster implements Cluster {
   async runTool(tool: string, args: string[]): Promise<string> {
     const running = [...this.brokers.values()].find((b) => this.ops.state(b.id) === 'running' && b.connected);
     if (!running) throw new HarnessError(`no running broker to run ${tool} in`);
-    return runToolIn(running.container!, `${running.name}:${PORT.replication}`, tool, args);
+    return runToolIn(running.container!, `${running.name}:${replicationPort(running.id)}`, tool, args);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -11,9 +11,9 @@ import { HarnessError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { ManagedProcess, tail } from '../util/proc.ts';
 import { runCommand } from '../provision/exec.ts';
-import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec, proxyNames } from './backend.ts';
+import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
 import { waitForBrokers } from './admin.ts';
-import { BROKER_LOG4J2, brokerProperties, newClusterId, renderProperties, type BrokerAddresses } from './broker-config.ts';
+import { BROKER_LOG4J2, brokerAddresses, brokerProperties, newClusterId, proxyPlan, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
 const HOST = '127.0.0.1';
 
@@ -68,7 +68,8 @@ export class LocalBackend implements ClusterBackend {
   async start(spec: ClusterSpec): Promise<Cluster> {
     const [java, kafka, toxi] = await this.provision(spec.kafkaVersion, spec.log);
     fs.mkdirSync(spec.dir, { recursive: true });
-    const ports = await freePorts(spec.brokers * 6 + 1);
+    // per broker: client and controller listeners, a replication listener per source, and a proxy per link
+    const ports = await freePorts(spec.brokers * (3 + 3 * spec.brokers) + 1);
     const take = () => {
       const p = ports.shift();
       if (p === undefined) throw new Error('ran out of ports');
@@ -77,13 +78,9 @@ export class LocalBackend implements ClusterBackend {
     const toxiproxy = await ToxiproxyServer.start({ bin: toxi.bin, port: take(), runId: spec.runId, logDir: spec.dir, signal: spec.signal });
     const cluster = new LocalCluster(spec, java, kafka, toxiproxy, { toxiproxy: toxi.version, toxiproxySource: toxi.source }, this.opts.keepData);
     try {
-      for (let id = 1; id <= spec.brokers; id++) {
-        const addr: BrokerAddresses = {
-          bind: { client: { host: HOST, port: take() }, replication: { host: HOST, port: take() }, controller: { host: HOST, port: take() } },
-          proxy: { client: { host: HOST, port: take() }, replication: { host: HOST, port: take() }, controller: { host: HOST, port: take() } },
-        };
-        cluster.addBroker(id, addr);
-      }
+      const ids = Array.from({ length: spec.brokers }, (_, i) => i + 1);
+      const at = () => ({ host: HOST, port: take() });
+      for (const id of ids) cluster.addBroker(id, brokerAddresses(ids, { bind: at, proxy: at }));
       await cluster.boot();
       return cluster;
     } catch (err) {
@@ -144,16 +141,7 @@ class LocalCluster implements Cluster {
 
   async boot(): Promise<void> {
     const nodes = new Map([...this.brokers.values()].map((b) => [b.id, b.addr]));
-    for (const b of this.brokers.values()) {
-      const names = proxyNames(b.id);
-      for (const kind of ['client', 'replication', 'controller'] as const) {
-        await this.toxiproxy.createProxy({
-          name: names[kind],
-          listen: `${b.addr.proxy[kind].host}:${b.addr.proxy[kind].port}`,
-          upstream: `${b.addr.bind[kind].host}:${b.addr.bind[kind].port}`,
-        });
-      }
-    }
+    for (const p of proxyPlan(nodes, { listenHost: HOST, upstreamHost: () => HOST })) await this.toxiproxy.createProxy(p);
     const log4j = path.join(this.spec.dir, 'log4j2.properties');
     fs.writeFileSync(log4j, BROKER_LOG4J2);
     const clusterId = newClusterId();

@@ -5,7 +5,7 @@ import type { FaultType } from './fault.ts';
 import { consumerKill, consumerPause, producerKill } from './types/agents.ts';
 import { brokerDisconnect, brokerKill, brokerPause, brokerRestart, brokerStop } from './types/broker.ts';
 import { electLeaders, reassign } from './types/cluster-ops.ts';
-import { networkBandwidth, networkDown, networkLatency, networkLimitData, networkReset, networkSlicer, networkTimeout } from './types/network.ts';
+import { networkBandwidth, networkDown, networkLatency, networkLimitData, networkPartition, networkReset, networkSlicer, networkTimeout } from './types/network.ts';
 import { brokerPowerLoss } from './types/power-loss.ts';
 import { lastReplicaStanding, leaderBounce, rollingRestart, staleLeader } from './types/recipes.ts';
 
@@ -23,6 +23,7 @@ export const FAULT_TYPES: readonly FaultType[] = [
   networkSlicer,
   networkLimitData,
   networkDown,
+  networkPartition,
   consumerKill,
   consumerPause,
   producerKill,

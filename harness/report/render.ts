@@ -152,3 +152,13 @@ export function findings(p: ProfileResult): string[] {
   }
   return out;
 }
+
+/** One table over several runs: a row per experiment and profile (the catalogue). */
+export function renderCatalogue(runs: readonly RunResult[]): string {
+  const profiles = runs.flatMap((r) => r.profiles);
+  const columns = tableColumns(profiles);
+  const header = ['experiment', 'profile', ...columns.map((c) => c.title), 'result'];
+  const rows = runs.flatMap((r) => r.profiles.map((p) => [r.experiment, p.profile, ...columns.map((c) => formatCount(p, c.name as MetricName)), verdict(p)]));
+  const runsLine = runs.map((r) => `\`${r.runId}\``).join(', ');
+  return `${markdownTable(header, rows)}\n\nRuns: ${runsLine}\n`;
+}

@@ -14,6 +14,8 @@ import {
   type MetricName,
 } from '../../harness/experiment/schema.ts';
 import { METRICS, METRIC_NAMES as CATALOGUE_METRIC_NAMES } from '../../harness/reconcile/metrics.ts';
+import { FAULT_ACTIONS, FAULT_TYPES } from '../../harness/faults/catalogue.ts';
+import { BROKER_ROLES } from '../../harness/faults/fault.ts';
 import type { MetricName as ReconcileMetricName } from '../../harness/reconcile/types.ts';
 
 const FILE = 'experiments/test.yaml';
@@ -38,6 +40,9 @@ function issue(line: number, column: number, key: string, message: string | RegE
     message: typeof message === 'string' ? message : (expect.stringMatching(message) as unknown as string),
   };
 }
+
+/** The broker target message, without its `got ...` tail. */
+const BROKER_TARGET_EXPECTED = 'expected leader, follower, controller, random, all, replicas-of, a broker id (1, 2, ...) or a list of ids';
 
 const MINIMAL = `name: minimal
 workload:
@@ -210,13 +215,16 @@ profiles:
         drainTimeout: 120_000,
         healthTimeout: 45_000,
       },
-      faults: [
-        { at: 8_000, action: 'broker.kill', target: 'leader', partition: 5, restartAfter: 10_000 },
-        { at: 20_000, action: 'broker.pause', target: 5, partition: 0 },
-        { at: 1_500, action: 'consumer.kill', target: 2, partition: 0, restartAfter: 500 },
-        { at: 89_000, action: 'producer.kill', target: 'random', partition: 0 },
-        { at: 0, action: 'broker.stop', target: 'leader', partition: 0 },
-      ],
+      faults: {
+        form: 'list',
+        list: [
+          { at: 8_000, action: 'broker.kill', target: 'leader', partition: 5, restartAfter: 10_000 },
+          { at: 20_000, action: 'broker.pause', target: 5, partition: 0 },
+          { at: 1_500, action: 'consumer.kill', target: 2, restartAfter: 500 },
+          { at: 89_000, action: 'producer.kill', target: 'random' },
+          { at: 0, action: 'broker.stop', target: 'leader', partition: 0 },
+        ],
+      },
       profiles: [
         {
           name: 'acks-all',
@@ -290,7 +298,7 @@ profiles:
         drainTimeout: 60_000,
         healthTimeout: 60_000,
       },
-      faults: [],
+      faults: { form: 'list', list: [] },
       profiles: [
         {
           name: 'default',
@@ -319,7 +327,7 @@ profiles:
       `${MINIMAL}faults:\n  - {at: 1s, action: broker.kill}\n  - {at: 1s, action: consumer.kill}\n  - {at: 1s, action: producer.kill}\n`,
       FILE,
     );
-    expect(exp.faults.map((f) => f.target)).toEqual(['leader', 0, 0]);
+    expect(exp.faults.list.map((f) => f.target)).toEqual(['leader', 0, 0]);
   });
 
   it('accepts enable.auto.commit when it agrees with the strategy', () => {
@@ -427,7 +435,12 @@ profiles:
   it('bad enum value: at the value, listing the choices', () => {
     const text = `${MINIMAL}faults:\n  - at: 1s\n    action: broker.explode\n`;
     expect(issuesOf(text)).toEqual([
-      issue(8, 13, 'faults[0].action', 'expected one of broker.kill, broker.stop, broker.pause, broker.disconnect, network.latency, network.down, network.reset, consumer.kill, producer.kill; got "broker.explode"'),
+      issue(
+        8,
+        13,
+        'faults[0].action',
+        'expected one of broker.kill, broker.stop, broker.pause, broker.restart, broker.power-loss, broker.disconnect, network.latency, network.bandwidth, network.timeout, network.reset, network.slicer, network.limit-data, network.down, network.partition, consumer.kill, consumer.pause, producer.kill, cluster.elect-leaders, cluster.reassign, recipe.stale-leader, recipe.last-replica-standing, recipe.rolling-restart, recipe.leader-bounce; got "broker.explode"',
+      ),
     ]);
   });
 
@@ -513,9 +526,9 @@ profiles:
   - {at: 1s, action: broker.pause, target: primary}
 `;
     expect(issuesOf(text)).toEqual([
-      issue(7, 43, 'faults[0].target', 'expected leader, follower, controller, random or a broker id (1, 2, ...) for broker.kill, got 0'),
-      issue(8, 45, 'faults[1].target', 'expected a consumer index (0, 1, ...) or random for consumer.kill, got "leader"'),
-      issue(9, 44, 'faults[2].target', 'expected leader, follower, controller, random or a broker id (1, 2, ...) for broker.pause, got "primary"'),
+      issue(7, 43, 'faults[0].target', `${BROKER_TARGET_EXPECTED}, got 0`),
+      issue(8, 45, 'faults[1].target', 'expected an agent index (0, 1, ...) or random, got "leader"'),
+      issue(9, 44, 'faults[2].target', `${BROKER_TARGET_EXPECTED}, got "primary"`),
     ]);
   });
 });
@@ -760,21 +773,421 @@ describe('shipped experiments', () => {
 describe('network faults', () => {
   it('resolve with the replication link by default and their latency in ms', () => {
     const exp = parseExperiment(`${MINIMAL}faults:\n  - at: 2s\n    action: network.latency\n    latency: 800ms\n    jitter: 50ms\n  - at: 3s\n    action: network.down\n    target: 2\n    link: client\n    restartAfter: 1s\n`, FILE);
-    expect(exp.faults).toEqual([
-      { at: 2000, partition: 0, action: 'network.latency', target: 'leader', link: 'replication', latency: 800, jitter: 50 },
-      { at: 3000, partition: 0, action: 'network.down', target: 2, link: 'client', restartAfter: 1000 },
-    ]);
+    expect(exp.faults).toStrictEqual({
+      form: 'list',
+      list: [
+        { at: 2000, partition: 0, action: 'network.latency', target: 'leader', link: 'replication', stream: 'both', toxicity: 1, latency: 800, jitter: 50 },
+        { at: 3000, partition: 0, action: 'network.down', target: 2, link: 'client', restartAfter: 1000 },
+      ],
+    });
   });
 
   it('network.latency without a latency is refused at the fault', () => {
     expect(issuesOf(`${MINIMAL}faults:\n  - at: 2s\n    action: network.latency\n`)).toEqual([
-      issue(7, 5, 'faults[0]', 'network.latency needs a latency (for example latency: 500ms)'),
+      issue(7, 5, 'faults[0].latency', 'required key is missing'),
     ]);
   });
 
-  it('link and latency are refused on a fault that is not a network fault', () => {
+  it('link is refused on a fault that is not a network fault, naming the keys allowed there', () => {
     expect(issuesOf(`${MINIMAL}faults:\n  - at: 2s\n    action: broker.kill\n    link: client\n`)).toEqual([
-      issue(9, 11, 'faults[0].link', 'link applies only to network.* faults, not broker.kill'),
+      issue(9, 5, 'faults[0].link', 'unknown key; allowed here: action, at, restartAfter, target, partition'),
     ]);
+  });
+});
+
+describe('the fault catalogue in the schema', () => {
+  /** The parameters an action cannot do without (besides at). */
+  const REQUIRED: Record<string, { key: string; line: string; missing?: string }> = {
+    'network.latency': { key: 'latency', line: 'latency: 100ms' },
+    'network.bandwidth': { key: 'rate', line: 'rate: 100' },
+    'network.limit-data': { key: 'bytes', line: 'bytes: 1000' },
+    'network.partition': {
+      key: 'groups',
+      line: 'groups: halves',
+      // the custom message of its union wins over "required key is missing" (reported as unclear)
+      missing: 'expected isolate-leader, isolate-controller, halves, ring or a list of groups of broker ids like [[1], [2, 3]], got undefined',
+    },
+  };
+
+  /** The keys each action allows, as the schema lists them (written out: the catalogue must not drift silently). */
+  const ALLOWED: Record<string, string> = {
+    'broker.kill': 'action, at, restartAfter, target, partition',
+    'broker.stop': 'action, at, restartAfter, target, partition',
+    'broker.pause': 'action, at, restartAfter, target, partition',
+    'broker.restart': 'action, at, restartAfter, target, partition',
+    'broker.power-loss': 'action, at, restartAfter, target, partition',
+    'broker.disconnect': 'action, at, restartAfter, target, partition',
+    'network.latency': 'action, at, restartAfter, target, partition, link, stream, toxicity, latency, jitter',
+    'network.bandwidth': 'action, at, restartAfter, target, partition, link, stream, toxicity, rate',
+    'network.timeout': 'action, at, restartAfter, target, partition, link, stream, toxicity, timeout',
+    'network.reset': 'action, at, restartAfter, target, partition, link, stream, toxicity, timeout',
+    'network.slicer': 'action, at, restartAfter, target, partition, link, stream, toxicity, averageSize, sizeVariation, delay',
+    'network.limit-data': 'action, at, restartAfter, target, partition, link, stream, toxicity, bytes',
+    'network.down': 'action, at, restartAfter, target, partition, link',
+    'network.partition': 'action, at, restartAfter, groups, partition, clients',
+    'consumer.kill': 'action, at, restartAfter, target',
+    'consumer.pause': 'action, at, restartAfter, target',
+    'producer.kill': 'action, at, restartAfter, target',
+    'cluster.elect-leaders': 'action, at, restartAfter, type',
+    'cluster.reassign': 'action, at, restartAfter, partition, replicas',
+    'recipe.stale-leader': 'action, at, restartAfter, partition, alone, then, shrinkTimeout',
+    'recipe.last-replica-standing': 'action, at, restartAfter, partition, shrinkTimeout',
+    'recipe.rolling-restart': 'action, at, restartAfter, healthTimeout',
+    'recipe.leader-bounce': 'action, at, restartAfter, partition, times, down, between',
+  };
+
+  /** A misspelling of one of the action's keys, and the key it should suggest. */
+  const NEAR: Record<string, [string, string]> = {
+    'broker.kill': ['targt', 'target'],
+    'broker.stop': ['partiton', 'partition'],
+    'broker.pause': ['restartAftr', 'restartAfter'],
+    'broker.restart': ['targets', 'target'],
+    'broker.power-loss': ['targed', 'target'],
+    'broker.disconnect': ['partiion', 'partition'],
+    'network.latency': ['latncy', 'latency'],
+    'network.bandwidth': ['rates', 'rate'],
+    'network.timeout': ['timout', 'timeout'],
+    'network.reset': ['timeot', 'timeout'],
+    'network.slicer': ['averagesize', 'averageSize'],
+    'network.limit-data': ['byte', 'bytes'],
+    'network.down': ['lnk', 'link'],
+    'network.partition': ['group', 'groups'],
+    'consumer.kill': ['targets', 'target'],
+    'consumer.pause': ['taget', 'target'],
+    'producer.kill': ['restart-after', 'restartAfter'],
+    'cluster.elect-leaders': ['typ', 'type'],
+    'cluster.reassign': ['replica', 'replicas'],
+    'recipe.stale-leader': ['shrinkTimout', 'shrinkTimeout'],
+    'recipe.last-replica-standing': ['partitions', 'partition'],
+    'recipe.rolling-restart': ['healthTimout', 'healthTimeout'],
+    'recipe.leader-bounce': ['time', 'times'],
+  };
+
+  const minimal = (action: string): string[] => (REQUIRED[action] ? [REQUIRED[action].line] : []);
+  /** MINIMAL with one fault at 1s: `- at: 1s` is line 7, `action:` line 8, `lines` from line 9 on. */
+  const withFault = (action: string, lines: string[]) => `${MINIMAL}faults:\n  - at: 1s\n    action: ${action}\n${lines.map((l) => `    ${l}\n`).join('')}`;
+  /** MINIMAL with a random mix of one entry: `- action:` is line 10, `lines` from line 11 on. */
+  const withMix = (action: string, lines: string[]) =>
+    `${MINIMAL}faults:\n  random:\n    every: 1s\n    mix:\n      - action: ${action}\n${lines.map((l) => `        ${l}\n`).join('')}`;
+
+  it('the tables above cover the whole catalogue', () => {
+    expect(Object.keys(ALLOWED).sort()).toEqual([...FAULT_ACTIONS].sort());
+    expect(Object.keys(NEAR).sort()).toEqual([...FAULT_ACTIONS].sort());
+    expect(FAULT_ACTIONS).toHaveLength(23);
+    expect(new Set(FAULT_ACTIONS).size).toBe(FAULT_ACTIONS.length);
+  });
+
+  describe.each(FAULT_TYPES.map((t) => [t.action, t] as const))('%s', (action, type) => {
+    it('is accepted with its minimal parameters, its defaults applied', () => {
+      const exp = parseExperiment(withFault(action, minimal(action)), FILE);
+      expect(exp.faults.form).toBe('list');
+      expect(exp.faults.list).toHaveLength(1);
+      const f = exp.faults.list[0]!;
+      expect(f).toMatchObject({ action, at: 1000 });
+      expect('restartAfter' in f).toBe(false);
+      // every key of the resolved fault is one the file may write
+      for (const key of Object.keys(f)) expect(ALLOWED[action]!.split(', ')).toContain(key);
+      // a fault with a target resolves it to its default
+      if (type.targets === 'brokers') expect(f.target).toBe('leader');
+      else if (type.targets === 'none') expect('target' in f).toBe(false);
+      else expect(f.target).toBe(0);
+    });
+
+    it('is accepted as a random mix entry (no at), weight 1 by default', () => {
+      const exp = parseExperiment(withMix(action, minimal(action)), FILE);
+      expect(exp.faults.form).toBe('sections');
+      expect(exp.faults.list).toEqual([]);
+      expect(exp.faults.random!.mix).toHaveLength(1);
+      expect(exp.faults.random!.mix[0]).toMatchObject({ action, weight: 1 });
+      expect('at' in exp.faults.random!.mix[0]!).toBe(false);
+    });
+
+    it('without its required parameter: refused at the fault, naming the key', () => {
+      const required = REQUIRED[action];
+      if (required) {
+        expect(issuesOf(withFault(action, []))).toEqual([issue(7, 5, `faults[0].${required.key}`, required.missing ?? 'required key is missing')]);
+      } else {
+        expect(parseExperiment(withFault(action, []), FILE).faults.list).toHaveLength(1);
+      }
+    });
+
+    it('an unknown key: at the key, naming the keys allowed here', () => {
+      const lines = minimal(action);
+      expect(issuesOf(withFault(action, [...lines, 'bogus: 1']))).toEqual([
+        issue(9 + lines.length, 5, 'faults[0].bogus', `unknown key; allowed here: ${ALLOWED[action]}`),
+      ]);
+    });
+
+    it('a misspelt key: suggests the near one', () => {
+      const lines = minimal(action);
+      const [typo, meant] = NEAR[action]!;
+      expect(issuesOf(withFault(action, [...lines, `${typo}: 1`]))).toEqual([
+        issue(9 + lines.length, 5, `faults[0].${typo}`, `unknown key; did you mean ${meant}?`),
+      ]);
+    });
+
+    it('in a random mix: at is refused, weight is allowed', () => {
+      const lines = minimal(action);
+      const allowedInMix = [...ALLOWED[action]!.split(', ').filter((k) => k !== 'at'), 'weight'].join(', ');
+      // `at` is within edit distance 2 of `rate`, so there the generic "did you mean" misleads
+      const message = action === 'network.bandwidth' ? 'unknown key; did you mean rate?' : `unknown key; allowed here: ${allowedInMix}`;
+      expect(issuesOf(withMix(action, [...lines, 'at: 1s']))).toEqual([issue(11 + lines.length, 9, 'faults.random.mix[0].at', message)]);
+      expect(parseExperiment(withMix(action, [...lines, 'weight: 2.5']), FILE).faults.random!.mix[0]!.weight).toBe(2.5);
+    });
+  });
+
+  it('an unknown action lists every action of the catalogue, in its order', () => {
+    const [only] = issuesOf(withFault('broker.explode', []));
+    expect(only).toEqual(issue(8, 13, 'faults[0].action', `expected one of ${FAULT_TYPES.map((t) => t.action).join(', ')}; got "broker.explode"`));
+    const listed = /^expected one of (.*); got "broker\.explode"$/.exec(only!.message)![1]!.split(', ');
+    expect(listed).toEqual(FAULT_TYPES.map((t) => t.action));
+  });
+
+  it('an unknown action in a random mix: the same list, at the mix entry', () => {
+    expect(issuesOf(withMix('network.jam', []))).toEqual([
+      issue(10, 17, 'faults.random.mix[0].action', `expected one of ${FAULT_ACTIONS.join(', ')}; got "network.jam"`),
+    ]);
+  });
+
+  it('a fault without an action: at the fault', () => {
+    expect(issuesOf(`${MINIMAL}faults:\n  - at: 1s\n    target: 1\n`)).toEqual([issue(7, 5, 'faults[0].action', 'required key is missing')]);
+  });
+});
+
+describe('fault targets', () => {
+  const brokerFault = (target: string, cluster = '') =>
+    `name: x\n${cluster}workload: {duration: 10s}\nfaults:\n  - at: 1s\n    action: broker.kill\n    target: ${target}\nprofiles: [{name: a}]\n`;
+
+  it.each([...BROKER_ROLES])('broker role %s is accepted as written', (role) => {
+    expect(parseExperiment(brokerFault(role), FILE).faults.list[0]!.target).toBe(role);
+  });
+
+  it('broker ids and lists of ids are accepted as written', () => {
+    expect(parseExperiment(brokerFault('1'), FILE).faults.list[0]!.target).toBe(1);
+    expect(parseExperiment(brokerFault('3'), FILE).faults.list[0]!.target).toBe(3);
+    expect(parseExperiment(brokerFault('[3, 1]'), FILE).faults.list[0]!.target).toEqual([3, 1]);
+    expect(parseExperiment(brokerFault('[1, 2, 3, 4, 5]', 'cluster: {brokers: 5}\n'), FILE).faults.list[0]!.target).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('a broker id beyond cluster.brokers: refused naming it', () => {
+    expect(issuesOf(brokerFault('4'))).toEqual([issue(6, 13, 'faults[0].target', 'broker 4 does not exist: the cluster has 3 broker(s) (ids 1..3)')]);
+    expect(issuesOf(brokerFault('6', 'cluster: {brokers: 5}\n'))).toEqual([
+      issue(7, 13, 'faults[0].target', 'broker 6 does not exist: the cluster has 5 broker(s) (ids 1..5)'),
+    ]);
+  });
+
+  it('a list of ids with one beyond cluster.brokers: refused naming only that one, at the list', () => {
+    expect(issuesOf(brokerFault('[1, 4]'))).toEqual([issue(6, 13, 'faults[0].target', 'broker 4 does not exist: the cluster has 3 broker(s) (ids 1..3)')]);
+    expect(issuesOf(brokerFault('[2, 5, 3, 6]'))).toEqual([
+      issue(6, 13, 'faults[0].target', 'broker 5, 6 does not exist: the cluster has 3 broker(s) (ids 1..3)'),
+    ]);
+  });
+
+  it('a list of ids on a network fault is checked the same way', () => {
+    const text = `${MINIMAL}faults:\n  - {at: 1s, action: network.down, target: [1, 7], link: all}\n  - {at: 1s, action: network.latency, latency: 1s, target: [3]}\n`;
+    expect(issuesOf(text)).toEqual([issue(7, 44, 'faults[0].target', 'broker 7 does not exist: the cluster has 3 broker(s) (ids 1..3)')]);
+  });
+
+  it('what is not a role, an id or a non-empty list of ids: at the value', () => {
+    const text = `${MINIMAL}faults:
+  - {at: 1s, action: broker.kill, target: 0}
+  - {at: 1s, action: broker.kill, target: primary}
+  - {at: 1s, action: broker.kill, target: 1.5}
+  - {at: 1s, action: broker.kill, target: []}
+  - {at: 1s, action: broker.kill, target: [0, 1]}
+  - {at: 1s, action: broker.kill, target: [1, leader]}
+  - {at: 1s, action: broker.kill, target: {id: 1}}
+  - {at: 1s, action: network.down, target: Leader}
+`;
+    expect(issuesOf(text)).toEqual([
+      issue(7, 43, 'faults[0].target', `${BROKER_TARGET_EXPECTED}, got 0`),
+      issue(8, 43, 'faults[1].target', `${BROKER_TARGET_EXPECTED}, got "primary"`),
+      issue(9, 43, 'faults[2].target', `${BROKER_TARGET_EXPECTED}, got 1.5`),
+      issue(10, 43, 'faults[3].target', `${BROKER_TARGET_EXPECTED}, got a list`),
+      issue(11, 43, 'faults[4].target', `${BROKER_TARGET_EXPECTED}, got a list`),
+      issue(12, 43, 'faults[5].target', `${BROKER_TARGET_EXPECTED}, got a list`),
+      issue(13, 43, 'faults[6].target', `${BROKER_TARGET_EXPECTED}, got a mapping`),
+      issue(14, 44, 'faults[7].target', `${BROKER_TARGET_EXPECTED}, got "Leader"`),
+    ]);
+  });
+
+  it('agent targets: an index or random; anything else refused at the value', () => {
+    const text = `name: x
+workload: {duration: 10s, consumers: 3, producers: 2}
+faults:
+  - {at: 1s, action: consumer.kill, target: random}
+  - {at: 1s, action: consumer.pause, target: 2}
+  - {at: 1s, action: producer.kill, target: 1}
+  - {at: 1s, action: consumer.kill, target: -1}
+  - {at: 1s, action: consumer.pause, target: 1.5}
+  - {at: 1s, action: producer.kill, target: leader}
+  - {at: 1s, action: producer.kill, target: [0]}
+profiles: [{name: a}]
+`;
+    expect(issuesOf(text)).toEqual([
+      issue(7, 45, 'faults[3].target', 'expected an agent index (0, 1, ...) or random, got -1'),
+      issue(8, 46, 'faults[4].target', 'expected an agent index (0, 1, ...) or random, got 1.5'),
+      issue(9, 45, 'faults[5].target', 'expected an agent index (0, 1, ...) or random, got "leader"'),
+      issue(10, 45, 'faults[6].target', 'expected an agent index (0, 1, ...) or random, got a list'),
+    ]);
+    const ok = parseExperiment(text.split('\n').filter((_, i) => i < 6 || i > 9).join('\n'), FILE);
+    expect(ok.faults.list.map((f) => f.target)).toEqual(['random', 2, 1]);
+  });
+
+  it('agent indexes beyond the workload and agent faults without agents: at the target', () => {
+    const text = `name: x
+workload: {duration: 10s, consumers: 3, producers: 0}
+faults:
+  - {at: 1s, action: consumer.pause, target: 3}
+  - {at: 1s, action: consumer.pause, target: 2}
+  - {at: 1s, action: producer.kill, target: random}
+profiles: [{name: a}]
+`;
+    expect(issuesOf(text)).toEqual([
+      issue(4, 46, 'faults[0].target', 'consumer 3 does not exist: workload.consumers is 3 (indexes 0..2)'),
+      issue(6, 45, 'faults[2].target', 'producer.kill needs a producer, but workload.producers is 0'),
+    ]);
+  });
+});
+
+describe('faults: {list, random}', () => {
+  const SECTIONS = `name: x
+seed: 5
+workload:
+  duration: 1m
+faults:
+  list:
+    - at: 2s
+      action: broker.kill
+      target: [1, 2]
+      restartAfter: 1s
+  random:
+    every: 5s
+    jitter: 2s
+    from: 10s
+    until: 50s
+    heal: 3s
+    mix:
+      - action: network.latency
+        latency: 200ms
+        weight: 3
+      - action: consumer.pause
+        target: random
+        restartAfter: 500ms
+profiles: [{name: a}]
+`;
+
+  it('parses into a FaultPlan with every duration in ms and the mix defaults applied', () => {
+    const exp = parseExperiment(SECTIONS, FILE);
+    expect(exp.faults).toStrictEqual({
+      form: 'sections',
+      list: [{ action: 'broker.kill', at: 2000, restartAfter: 1000, target: [1, 2], partition: 0 }],
+      random: {
+        every: 5000,
+        jitter: 2000,
+        from: 10_000,
+        until: 50_000,
+        heal: 3000,
+        mix: [
+          { action: 'network.latency', target: 'leader', partition: 0, link: 'replication', stream: 'both', toxicity: 1, latency: 200, jitter: 0, weight: 3 },
+          { action: 'consumer.pause', target: 'random', restartAfter: 500, weight: 1 },
+        ],
+      },
+    });
+  });
+
+  it('random alone: no list, jitter and from default to 0, until and heal stay absent', () => {
+    const exp = parseExperiment(`${MINIMAL}faults:\n  random:\n    every: 100ms\n    mix: [{action: broker.pause}]\n`, FILE);
+    expect(exp.faults).toStrictEqual({
+      form: 'sections',
+      list: [],
+      random: { every: 100, jitter: 0, from: 0, mix: [{ action: 'broker.pause', target: 'leader', partition: 0, weight: 1 }] },
+    });
+  });
+
+  it('list alone: form sections, no random', () => {
+    const exp = parseExperiment(`${MINIMAL}faults:\n  list:\n    - {at: 1s, action: broker.stop}\n`, FILE);
+    expect(exp.faults).toStrictEqual({ form: 'sections', list: [{ action: 'broker.stop', at: 1000, target: 'leader', partition: 0 }] });
+  });
+
+  it('errors inside list entries and random.mix entries: at faults.list[i] / faults.random.mix[i]', () => {
+    const text = `${MINIMAL}faults:
+  list:
+    - at: 1s
+      action: broker.kill
+    - at: 2s
+      action: broker.kill
+      target: 7
+    - at: 12s
+      action: consumer.kill
+  random:
+    every: 1s
+    mix:
+      - action: network.latency
+        latncy: 100ms
+      - action: broker.stop
+        target: [1, 4]
+      - action: consumer.kill
+        target: 3
+      - action: broker.pause
+        partition: 3
+      - action: broker.nope
+      - action: producer.kill
+        weight: 0
+`;
+    expect(issuesOf(text)).toEqual([
+      issue(12, 15, 'faults.list[1].target', 'broker 7 does not exist: the cluster has 3 broker(s) (ids 1..3)'),
+      issue(13, 11, 'faults.list[2].at', 'fault at 12s would fire after the workload ends (workload.duration is 10s)'),
+      issue(18, 9, 'faults.random.mix[0].latency', 'required key is missing'),
+      issue(19, 9, 'faults.random.mix[0].latncy', 'unknown key; did you mean latency?'),
+      issue(21, 17, 'faults.random.mix[1].target', 'broker 4 does not exist: the cluster has 3 broker(s) (ids 1..3)'),
+      issue(23, 17, 'faults.random.mix[2].target', 'consumer 3 does not exist: workload.consumers is 1 (indexes 0..0)'),
+      issue(25, 20, 'faults.random.mix[3].partition', 'partition 3 does not exist: the topic has 3 partition(s) (0..2)'),
+      issue(26, 17, 'faults.random.mix[4].action', `expected one of ${FAULT_ACTIONS.join(', ')}; got "broker.nope"`),
+      issue(28, 17, 'faults.random.mix[5].weight', 'must be > 0, got 0'),
+    ]);
+  });
+
+  it('a mix entry with at: refused at the key', () => {
+    const text = `${MINIMAL}faults:\n  random:\n    every: 1s\n    mix:\n      - action: broker.stop\n        at: 1s\n      - {action: broker.kill, at: 2s}\n`;
+    expect(issuesOf(text)).toEqual([
+      issue(11, 9, 'faults.random.mix[0].at', 'unknown key; allowed here: action, restartAfter, target, partition, weight'),
+      issue(12, 31, 'faults.random.mix[1].at', 'unknown key; allowed here: action, restartAfter, target, partition, weight'),
+    ]);
+  });
+
+  it('every below 100ms: refused; 100ms is the floor', () => {
+    const random = (every: string) => `${MINIMAL}faults:\n  random:\n    every: ${every}\n    mix: [{action: broker.kill}]\n`;
+    expect(issuesOf(random('50ms'))).toEqual([issue(8, 12, 'faults.random.every', 'must be at least 100ms, got 50ms')]);
+    expect(issuesOf(random('99ms'))).toEqual([issue(8, 12, 'faults.random.every', 'must be at least 100ms, got 99ms')]);
+    expect(issuesOf(random('0s'))).toEqual([issue(8, 12, 'faults.random.every', 'must be at least 100ms, got 0s')]);
+    expect(parseExperiment(random('100ms'), FILE).faults.random!.every).toBe(100);
+  });
+
+  it('an empty mix: refused at the mix', () => {
+    expect(issuesOf(`${MINIMAL}faults:\n  random:\n    every: 1s\n    mix: []\n`)).toEqual([issue(9, 10, 'faults.random.mix', 'the mix needs at least one fault')]);
+  });
+
+  it('random without every or mix: at random', () => {
+    expect(issuesOf(`${MINIMAL}faults:\n  random:\n    mix: [{action: broker.kill}]\n`)).toEqual([issue(7, 3, 'faults.random.every', 'required key is missing')]);
+    expect(issuesOf(`${MINIMAL}faults:\n  random:\n    every: 1s\n`)).toEqual([issue(7, 3, 'faults.random.mix', 'required key is missing')]);
+  });
+
+  it('unknown keys in faults and in random: did you mean', () => {
+    expect(issuesOf(`${MINIMAL}faults:\n  lst: []\n`)).toEqual([issue(7, 3, 'faults.lst', 'unknown key; did you mean list?')]);
+    expect(issuesOf(`${MINIMAL}faults:\n  random:\n    every: 1s\n    jiter: 1s\n    mix: [{action: broker.kill}]\n`)).toEqual([
+      issue(9, 5, 'faults.random.jiter', 'unknown key; did you mean jitter?'),
+    ]);
+    expect(issuesOf(`${MINIMAL}faults:\n  schedule: []\n`)).toEqual([issue(7, 3, 'faults.schedule', 'unknown key; allowed here: list, random')]);
+  });
+
+  it('faults that are neither a list nor a mapping', () => {
+    expect(issuesOf(`${MINIMAL}faults: 5\n`)).toEqual([issue(6, 9, 'faults', 'does not match any allowed form: 5')]);
+    expect(issuesOf(`${MINIMAL}faults: {list: 5}\n`)).toEqual([issue(6, 16, 'faults.list', 'expected a list, got 5')]);
+  });
+
+  it('an agent fault in the mix without agents: at its target', () => {
+    const text = `name: x\nworkload: {duration: 10s, consumers: 0}\nfaults:\n  random:\n    every: 1s\n    mix:\n      - action: consumer.kill\nprofiles: [{name: a}]\n`;
+    expect(issuesOf(text)).toEqual([issue(7, 9, 'faults.random.mix[0].target', 'consumer.kill needs a consumer, but workload.consumers is 0')]);
   });
 });

@@ -31,6 +31,9 @@ const ZERO: Metrics = {
   logRecords: 0,
   reorderedPairs: 0,
   retried: 0,
+  // availability needs the workload's timing, which these synthetic histories do not have
+  refused: null,
+  unavailableMs: null,
 };
 
 /** The consumer metrics of a profile without consumers: n/a. */
@@ -1432,6 +1435,8 @@ describe('reconcile: scale', () => {
       logRecords: 200_000 - 2 * k + k,
       reorderedPairs: 2 * k,
       retried: 2 * k,
+      refused: null,
+      unavailableMs: null,
     });
     expect(r.violations).toEqual([]);
     expect(retryTimes).toHaveLength(3 * k);

@@ -2,6 +2,7 @@
 // replication or controller links (or all three), and a link cut outright.
 import { z } from 'zod';
 import { inboundProxies, type LinkKind } from '../../cluster/backend.ts';
+import { linkLayout, partitionCuts } from '../../cluster/links.ts';
 import type { Toxic } from '../../proxy/client.ts';
 import { brokerTarget, common, defineFault, describeBrokers, duration, LINKS, partition, resolveBrokers, type FaultType, type FaultWorld, type Link } from '../fault.ts';
 
@@ -29,7 +30,7 @@ function linkKinds(link: Link): LinkKind[] {
 
 async function proxiesOf(spec: { target: z.output<typeof brokerTarget>; partition: number; drawn?: number; link: Link }, world: FaultWorld) {
   const ids = await resolveBrokers(spec, world);
-  const names = ids.flatMap((id) => inboundProxies(id, linkKinds(spec.link)));
+  const names = ids.flatMap((id) => inboundProxies(id, linkKinds(spec.link), world.cluster.brokerIds));
   return { ids, names };
 }
 
@@ -146,6 +147,62 @@ export const networkDown = defineFault({
       undo: async () => {
         for (const n of names) await toxi.setEnabled(n, true);
       },
+    };
+  },
+});
+
+const GROUPINGS = ['isolate-leader', 'isolate-controller', 'halves', 'ring'] as const;
+const brokerGroups = z.union([z.enum(GROUPINGS), z.array(z.array(z.int().min(1)).min(1)).min(2)], {
+  error: (iss) => `expected isolate-leader, isolate-controller, halves, ring or a list of groups of broker ids like [[1], [2, 3]], got ${JSON.stringify(iss.input)}`,
+});
+
+/** The groups a grouping names right now, and for a ring the cut links directly. */
+async function resolvePartition(spec: { groups: z.output<typeof brokerGroups>; partition: number }, world: FaultWorld): Promise<{ groups: number[][]; cuts?: string[] }> {
+  const ids = [...world.cluster.brokerIds].sort((a, b) => a - b);
+  const g = spec.groups;
+  if (Array.isArray(g)) return { groups: g.map((x) => [...x]) };
+  if (g === 'halves') return { groups: [ids.slice(0, Math.floor(ids.length / 2)), ids.slice(Math.floor(ids.length / 2))] };
+  if (g === 'ring') {
+    // every broker keeps only its two neighbours on the ring of ids
+    const n = ids.length;
+    const near = (a: number, b: number) => {
+      const d = Math.abs(ids.indexOf(a) - ids.indexOf(b));
+      return d <= 1 || d === n - 1;
+    };
+    const cuts = linkLayout(ids)
+      .filter((l) => l.from !== 'clients' && !near(l.to, l.from))
+      .map((l) => l.name);
+    return { groups: ids.map((id) => [id]), cuts };
+  }
+  const lone = g === 'isolate-controller' ? await world.activeController() : (await resolveBrokers({ target: 'leader', partition: spec.partition }, world))[0]!;
+  return { groups: [[lone], ids.filter((id) => id !== lone)] };
+}
+
+export const networkPartition = defineFault({
+  action: 'network.partition',
+  summary: 'brokers split into groups: every replication and controller link across groups cut both ways (optionally the clients too)',
+  needs: ['toxiproxy'],
+  targets: 'none',
+  params: {
+    ...common,
+    /** explicit groups of broker ids, or isolate-leader (of `partition`), isolate-controller, halves, ring */
+    groups: brokerGroups,
+    partition,
+    /** the index of the group the clients stay with; absent: clients reach every broker */
+    clients: z.int().min(0).optional(),
+  },
+  async apply(spec, world) {
+    const toxi = world.cluster.toxiproxy;
+    const { groups, cuts: ringCuts } = await resolvePartition(spec, world);
+    const cut = ringCuts ?? partitionCuts(groups, world.cluster.brokerIds, spec.clients);
+    for (const n of cut) await toxi.setEnabled(n, false);
+    return {
+      resolved: `${groups.map((x) => `[${x.join(', ')}]`).join(' | ')}${spec.clients !== undefined ? `, clients with group ${spec.clients}` : ''}`,
+      heal: 'enable every cut link',
+      undo: async () => {
+        for (const n of cut) await toxi.setEnabled(n, true);
+      },
+      details: { cut },
     };
   },
 });

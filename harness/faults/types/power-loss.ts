@@ -5,7 +5,7 @@
 // log is left alone.
 import fs from 'node:fs';
 import path from 'node:path';
-import { inboundProxies } from '../../cluster/backend.ts';
+import { proxiesTouching } from '../../cluster/links.ts';
 import { HarnessError } from '../../util/errors.ts';
 import { sleep } from '../../util/time.ts';
 import { brokerTarget, common, defineFault, describeBrokers, partition, resolveBrokers, type Applied, type FaultWorld } from '../fault.ts';
@@ -46,7 +46,8 @@ export async function powerOff(ids: number[], world: FaultWorld): Promise<Partit
   const c = world.cluster;
   if (!c.dataDir) throw new HarnessError(`the ${c.backend} backend cannot reach broker data (power loss needs it)`);
   const dataDir = c.dataDir.bind(c);
-  const cut = ids.flatMap((id) => inboundProxies(id, ['client', 'replication', 'controller']));
+  // every link into and out of them: no produce request, no fetch as leader or as follower
+  const cut = proxiesTouching(ids, c.brokerIds);
   for (const n of cut) await c.toxiproxy.setEnabled(n, false);
   try {
     const caughtUp = await Promise.all(ids.map((id) => checkpointCaughtUp(dataDir(id), 5000)));

@@ -30,7 +30,7 @@ export const staleLeader = defineFault({
     const c = world.cluster;
     const leader = (await partitionOf(world, spec.partition)).leader;
     if (leader < 0) throw new HarnessError(`partition ${spec.partition} has no leader`);
-    const cut = inboundProxies(leader, ['replication']);
+    const cut = inboundProxies(leader, ['replication'], c.brokerIds);
     for (const n of cut) await c.toxiproxy.setEnabled(n, false);
     await waitForIsr(world, spec.partition, (isr) => isr.length === 1 && isr[0] === leader, spec.shrinkTimeout, `the ISR shrinking to the leader ${leader}`);
     world.log(`recipe.stale-leader: the ISR of partition ${spec.partition} is [${leader}]; writing to it alone for ${spec.alone / 1000}s`);
