@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { DriverRefusal } from './agents/kafkajs-driver.ts';
 import { CAPABILITIES, type ClusterBackend } from './cluster/backend.ts';
-import { FAULT_TYPES, faultType } from './faults/catalogue.ts';
+import { FAULT_TYPES, faultNeeds } from './faults/catalogue.ts';
 import { writeComposeFiles } from './cluster/compose.ts';
 import { selectBackend } from './cluster/select.ts';
 import { buildLocalImages } from './provision/images.ts';
@@ -97,7 +97,7 @@ function checkCapabilities(exp: Experiment, backend: ClusterBackend): void {
     ...(exp.faults.random?.mix ?? []).map((f, i) => ({ f, key: `faults.random.mix[${i}].action` })),
   ];
   for (const { f, key } of entries) {
-    const missing = faultType(f.action).needs.filter((c) => !backend.capabilities.has(c));
+    const missing = faultNeeds(f).filter((c) => !backend.capabilities.has(c));
     if (missing.length > 0) {
       const { line, column } = locateFault(exp, f.at, f.action);
       throw new UsageError(
@@ -131,7 +131,7 @@ function loadAll(files: string[], opts: RunFlags): Experiment[] {
     try {
       let exp = loadValidated(file, opts.profile);
       if (opts.seed !== undefined) {
-        if (!/^\d+$/.test(opts.seed) || !Number.isSafeInteger(Number(opts.seed))) throw new UsageError(`--seed: expected a whole number >= 0, got ${JSON.stringify(opts.seed)}`);
+        if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 4294967295) throw new UsageError(`--seed: expected a whole number from 0 to 4294967295, got ${JSON.stringify(opts.seed)}`);
         exp = { ...exp, seed: Number(opts.seed) };
       }
       exps.push(exp);

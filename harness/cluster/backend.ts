@@ -23,8 +23,8 @@ export type BrokerState = 'running' | 'stopped' | 'paused';
 export const CAPABILITIES = {
   signals: 'kill, stop, pause and restart brokers',
   toxiproxy: 'degrade and cut the links through Toxiproxy',
-  'broker-data': 'read and change a stopped broker\'s log directory (power loss)',
-  'admin-tools': 'run Kafka\'s own admin tools against the cluster (leader election)',
+  'broker-data': 'read and change a stopped broker\'s log directory, for power loss',
+  'admin-tools': 'run Kafka\'s own admin tools against the cluster, for leader election',
   'network-disconnect': 'cut a broker off the network entirely',
 } as const;
 export type Capability = keyof typeof CAPABILITIES;

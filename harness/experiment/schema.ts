@@ -298,7 +298,8 @@ export const ExperimentFileSchema = z.strictObject({
     error: (iss) => `experiment names are lowercase letters, digits and '-', starting with a letter or digit; got ${describeValue(iss.input)}`,
   }),
   description: z.string().optional(),
-  seed: z.int().min(0).default(1),
+  /** 32 bits: the schedule's generator takes no more */
+  seed: z.int().min(0).max(4294967295).default(1),
   cluster: ClusterSchema.prefault({}),
   topic: TopicSchema.prefault({}),
   workload: WorkloadSchema,
@@ -527,12 +528,22 @@ function crossCheck(raw: unknown): SchemaIssue[] {
     if (targets === 'brokers') {
       const ids = typeof f.target === 'number' ? [f.target] : Array.isArray(f.target) ? (f.target as number[]) : [];
       const bad = ids.filter((id) => cluster && id > cluster.brokers);
-      if (cluster && bad.length > 0) {
-        issues.push({
-          path: at('target'),
-          at: 'value',
-          message: `broker ${bad.join(', ')} does not exist: the cluster has ${cluster.brokers} broker(s) (ids 1..${cluster.brokers})`,
-        });
+      if (cluster && bad.length > 0) issues.push({ path: at('target'), at: 'value', message: noSuchBrokers(bad, cluster.brokers) });
+    } else if (targets === 'none' && cluster) {
+      // broker ids in a fault's own parameters: reassignment replicas, partition groups
+      const replicas = Array.isArray(f.replicas) ? (f.replicas as number[]) : [];
+      const badReplicas = replicas.filter((id) => id > cluster.brokers);
+      if (badReplicas.length > 0) issues.push({ path: at('replicas'), at: 'value', message: noSuchBrokers(badReplicas, cluster.brokers) });
+      if (Array.isArray(f.groups)) {
+        const groups = f.groups as number[][];
+        const all = groups.flat();
+        const badIds = all.filter((id) => id > cluster.brokers);
+        if (badIds.length > 0) issues.push({ path: at('groups'), at: 'value', message: noSuchBrokers(badIds, cluster.brokers) });
+        const twice = all.filter((id, i) => all.indexOf(id) !== i);
+        if (twice.length > 0) issues.push({ path: at('groups'), at: 'value', message: `broker ${[...new Set(twice)].join(', ')} is in more than one group` });
+        if (typeof f.clients === 'number' && f.clients >= groups.length) {
+          issues.push({ path: at('clients'), at: 'value', message: `there is no group ${f.clients}: groups are numbered 0..${groups.length - 1}` });
+        }
       }
     } else if ((targets === 'consumer' || targets === 'producer') && workload) {
       const role = targets;
@@ -575,6 +586,11 @@ function crossCheck(raw: unknown): SchemaIssue[] {
     });
   }
   return issues;
+}
+
+function noSuchBrokers(ids: number[], brokers: number): string {
+  const list = [...new Set(ids)];
+  return `${list.length === 1 ? `broker ${list[0]} does not exist` : `brokers ${list.join(', ')} do not exist`}: the cluster has ${brokers} broker(s) (ids 1..${brokers})`;
 }
 
 /** Validates plain data (e.g. from YAML) and applies every default. */

@@ -1,6 +1,7 @@
 // The fault catalogue: every fault type, by action. The experiment schema is derived from
 // it, the nemesis applies its entries, and `kafka-chaos list` prints it.
 import { z } from 'zod';
+import type { Capability } from '../cluster/backend.ts';
 import type { FaultType } from './fault.ts';
 import { consumerKill, consumerPause, producerKill } from './types/agents.ts';
 import { brokerDisconnect, brokerKill, brokerPause, brokerRestart, brokerStop } from './types/broker.ts';
@@ -44,6 +45,12 @@ export function faultType(action: string): FaultType {
 }
 
 export const FAULT_ACTIONS = FAULT_TYPES.map((t) => t.action);
+
+/** What a fault as written needs of its backend. */
+export function faultNeeds(spec: { action: string }): readonly Capability[] {
+  const t = faultType(spec.action);
+  return t.needsFor ? t.needsFor(spec as never) : t.needs;
+}
 
 /** A fault as written in an experiment, with its defaults applied (durations in ms). */
 export interface FaultSpec {

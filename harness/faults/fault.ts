@@ -59,6 +59,8 @@ export interface FaultType<S extends { action: string } = { action: string }> {
   /** one line for `kafka-chaos list` */
   readonly summary: string;
   readonly needs: readonly Capability[];
+  /** the capabilities this fault as written needs, where its parameters add some to `needs` */
+  needsFor?(spec: S): readonly Capability[];
   /** what `target` names, for checks against the cluster and workload sizes and for random draws */
   readonly targets: 'brokers' | 'producer' | 'consumer' | 'none';
   /** the fault's own keys (besides action, at and restartAfter) */

@@ -47,7 +47,7 @@ describe('kafka-chaos run: faults the backend cannot do', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `kafka-chaos: ${r.file}:8:5: faults[1].action: broker.power-loss needs broker-data (read and change a stopped broker's log directory (power loss)), which the compose backend does not have\n`,
+      `kafka-chaos: ${r.file}:8:5: faults[1].action: broker.power-loss needs broker-data (read and change a stopped broker's log directory, for power loss), which the compose backend does not have\n`,
     );
     // refused before the backend looked for Docker or a compose cluster
     expect(r.stderr).not.toContain('Docker engine');
@@ -83,7 +83,7 @@ profiles:
 `);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `kafka-chaos: ${r.file}:13:9: faults.random.mix[1].action: cluster.elect-leaders needs admin-tools (run Kafka's own admin tools against the cluster (leader election)), which the compose backend does not have\n`,
+      `kafka-chaos: ${r.file}:13:9: faults.random.mix[1].action: cluster.elect-leaders needs admin-tools (run Kafka's own admin tools against the cluster, for leader election), which the compose backend does not have\n`,
     );
     expect(fs.existsSync(r.reports)).toBe(false);
   });
@@ -106,7 +106,7 @@ profiles: [{name: a}]
   it('--seed must be a whole number; checked before the backend', async () => {
     const r = await runCompose(BASE.replace('broker.power-loss', 'broker.pause'), ['--seed', '-3']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('kafka-chaos: --seed: expected a whole number >= 0, got "-3"\n');
+    expect(r.stderr).toBe('kafka-chaos: --seed: expected a whole number from 0 to 4294967295, got "-3"\n');
   });
 });
 

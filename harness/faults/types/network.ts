@@ -153,7 +153,8 @@ export const networkDown = defineFault({
 
 const GROUPINGS = ['isolate-leader', 'isolate-controller', 'halves', 'ring'] as const;
 const brokerGroups = z.union([z.enum(GROUPINGS), z.array(z.array(z.int().min(1)).min(1)).min(2)], {
-  error: (iss) => `expected isolate-leader, isolate-controller, halves, ring or a list of groups of broker ids like [[1], [2, 3]], got ${JSON.stringify(iss.input)}`,
+  error: (iss) =>
+    iss.input === undefined ? 'required key is missing' : `expected isolate-leader, isolate-controller, halves, ring or a list of groups of broker ids like [[1], [2, 3]], got ${JSON.stringify(iss.input)}`,
 });
 
 /** The groups a grouping names right now, and for a ring the cut links directly. */

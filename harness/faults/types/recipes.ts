@@ -24,6 +24,7 @@ export const staleLeader = defineFault({
   action: 'recipe.stale-leader',
   summary: "the leader's followers are cut off until they leave the ISR, writes go on to the leader alone, then the leader dies (kill or power-loss)",
   needs: ['signals', 'toxiproxy'],
+  needsFor: (spec) => (spec.then === 'power-loss' ? ['signals', 'toxiproxy', 'broker-data'] : ['signals', 'toxiproxy']),
   targets: 'none',
   params: { ...common, partition, alone: duration().default(3000), then: ending, shrinkTimeout: duration().default(60_000) },
   async apply(spec, world) {
@@ -32,14 +33,18 @@ export const staleLeader = defineFault({
     if (leader < 0) throw new HarnessError(`partition ${spec.partition} has no leader`);
     const cut = inboundProxies(leader, ['replication'], c.brokerIds);
     for (const n of cut) await c.toxiproxy.setEnabled(n, false);
-    await waitForIsr(world, spec.partition, (isr) => isr.length === 1 && isr[0] === leader, spec.shrinkTimeout, `the ISR shrinking to the leader ${leader}`);
-    world.log(`recipe.stale-leader: the ISR of partition ${spec.partition} is [${leader}]; writing to it alone for ${spec.alone / 1000}s`);
-    await sleep(spec.alone, world.signal);
     let details: Record<string, unknown> | undefined;
-    if (spec.then === 'power-loss') details = truncationDetails(await powerOff([leader], world));
-    else await c.kill(leader);
-    // the followers get their link back: they are stale, and only an unclean election can make one the leader
-    for (const n of cut) await c.toxiproxy.setEnabled(n, true);
+    try {
+      await waitForIsr(world, spec.partition, (isr) => isr.length === 1 && isr[0] === leader, spec.shrinkTimeout, `the ISR shrinking to the leader ${leader}`);
+      world.log(`recipe.stale-leader: the ISR of partition ${spec.partition} is [${leader}]; writing to it alone for ${spec.alone / 1000}s`);
+      await sleep(spec.alone, world.signal);
+      if (spec.then === 'power-loss') details = truncationDetails(await powerOff([leader], world));
+      else await c.kill(leader);
+    } finally {
+      // the followers get their link back (also when a step failed): they are stale, and
+      // only an unclean election can make one of them the leader
+      for (const n of cut) await c.toxiproxy.setEnabled(n, true);
+    }
     return { resolved: `leader broker ${leader} of partition ${spec.partition} (${spec.then})`, heal: 'start the old leader', undo: () => c.start(leader), ...(details ? { details } : {}) };
   },
 });
