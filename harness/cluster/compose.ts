@@ -9,13 +9,13 @@ import { ToxiproxyClient } from '../proxy/client.ts';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from '../provision/versions.ts';
 import { HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { waitForBrokers } from './admin.ts';
-import { ContainerBrokers } from './containers.ts';
+import { ContainerBrokers, demux } from './containers.ts';
 
 /** The compose cluster's data lives in volumes that docker compose owns: no power loss there. */
 const COMPOSE_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy']);
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
 import { brokerAddresses, brokerProperties, proxyPlan, type BrokerAddresses } from './broker-config.ts';
-import { demux, dockerAnswers } from './docker.ts';
+import { dockerAnswers } from './docker.ts';
 
 const BROKERS = 3;
 const TOXI_API_PORT = 8474;

@@ -12,19 +12,20 @@ export async function execIn(container: Docker.Container, cmd: string[]): Promis
     stream.on('error', () => resolve());
   });
   const info = await exec.inspect();
-  return { code: info.ExitCode ?? null, output: demuxFrames(Buffer.concat(chunks)) };
+  return { code: info.ExitCode ?? null, output: demux(Buffer.concat(chunks)) };
 }
 
-/** Docker's multiplexed stream (8-byte frame headers) to text; plain text passes through. */
-export function demuxFrames(buf: Buffer): string {
-  let out = '';
+/** Docker's multiplexed log stream (8-byte frame headers) to text; plain text passes through. */
+export function demux(buf: Buffer): string {
+  const out: Buffer[] = [];
   let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
     const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
+    out.push(buf.subarray(i + 8, i + 8 + len));
     i += 8 + len;
   }
-  return i === 0 ? buf.toString('utf8') : out + buf.subarray(i).toString('utf8');
+  if (i === 0) return buf.toString('utf8');
+  return Buffer.concat(out).toString('utf8');
 }
 
 /**

@@ -11,7 +11,8 @@ import { HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { waitFor } from '../util/time.ts';
 import { waitForBrokers } from './admin.ts';
-import { ContainerBrokers, runToolIn } from './containers.ts';
+import { ContainerBrokers, demux, runToolIn } from './containers.ts';
+
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
 import { BROKER_LOG4J2, brokerAddresses, brokerProperties, newClusterId, proxyPlan, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
@@ -285,20 +286,7 @@ class DockerCluster implements Cluster {
   async activeController(): Promise<number> {
     const running = [...this.brokers.values()].find((b) => this.ops.state(b.id) === 'running' && b.connected);
     if (!running) throw new HarnessError('no running broker to ask for the active controller');
-    const exec = await running.container!.exec({
-      Cmd: ['/opt/kafka/bin/kafka-metadata-quorum.sh', '--bootstrap-controller', `${running.name}:${PORT.controller}`, 'describe', '--status'],
-      AttachStdout: true,
-      AttachStderr: true,
-      Env: ['KAFKA_HEAP_OPTS=-Xmx128m', 'HOME=/tmp'],
-    });
-    const stream = await exec.start({});
-    const chunks: Buffer[] = [];
-    await new Promise<void>((resolve) => {
-      stream.on('data', (d: Buffer) => chunks.push(d));
-      stream.on('end', () => resolve());
-      stream.on('error', () => resolve());
-    });
-    const out = demux(Buffer.concat(chunks));
+    const out = await runToolIn(running.container!, `${running.name}:${PORT.controller}`, 'kafka-metadata-quorum', ['--bootstrap-controller', '{bootstrap}', 'describe', '--status']);
     const m = /LeaderId:\s+(\d+)/.exec(out);
     if (!m?.[1]) throw new HarnessError(`could not find the active controller: ${out.slice(-500)}`);
     return Number(m[1]);
@@ -344,15 +332,3 @@ class DockerCluster implements Cluster {
   }
 }
 
-/** Docker's multiplexed log stream (8-byte frame headers) to text; plain text passes through. */
-export function demux(buf: Buffer): string {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
-    const len = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  if (i === 0) return buf.toString('utf8');
-  return Buffer.concat(out).toString('utf8');
-}

@@ -509,6 +509,12 @@ function sortByOffset(ks: number[], records: readonly LogRecord[]): void {
   }
 }
 
+/** Whether the group's seqs ascend (the common case, checked before any real work). */
+function inSendOrder(group: readonly number[], seqOf: Float64Array): boolean {
+  for (let i = 1; i < group.length; i++) if (seqOf[group[i]!]! < seqOf[group[i - 1]!]!) return false;
+  return true;
+}
+
 /**
  * The messages of `group` (message indexes in log order, distinct seqs) that are out of
  * send order: the group minus a longest subsequence in ascending seq order, found by
@@ -516,14 +522,7 @@ function sortByOffset(ks: number[], records: readonly LogRecord[]): void {
  */
 export function outOfOrder(group: readonly number[], seqOf: Float64Array, flag: Uint8Array): number {
   const len = group.length;
-  let sorted = true;
-  for (let i = 1; i < len; i++) {
-    if (seqOf[group[i]!]! < seqOf[group[i - 1]!]!) {
-      sorted = false;
-      break;
-    }
-  }
-  if (sorted) return 0;
+  if (inSendOrder(group, seqOf)) return 0;
   // tails[k]: position in group of the smallest tail of an ascending run of length k + 1
   const tails = new Int32Array(len);
   const prev = new Int32Array(len).fill(-1);
@@ -560,14 +559,7 @@ function markOvertaken(group: readonly number[], seqOf: Float64Array, flag: Uint
 /** The number of pairs (i < j) in `group` with seq_i > seq_j, by merge sort in O(n log n). */
 function inversions(group: readonly number[], seqOf: Float64Array): number {
   const len = group.length;
-  let sorted = true;
-  for (let i = 1; i < len; i++) {
-    if (seqOf[group[i]!]! < seqOf[group[i - 1]!]!) {
-      sorted = false;
-      break;
-    }
-  }
-  if (sorted) return 0;
+  if (inSendOrder(group, seqOf)) return 0;
   let src = new Float64Array(len);
   for (let i = 0; i < len; i++) src[i] = seqOf[group[i]!]!;
   let dst = new Float64Array(len);

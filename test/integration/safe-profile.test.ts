@@ -2,9 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../harness/report/types.ts';
 import { findMarkedProcesses } from '../../harness/util/proc.ts';
-import { runCli, tempDir } from '../support/cli.ts';
+import { readRun, runCli, tempDir } from '../support/cli.ts';
 import { clusterPrerequisites } from '../support/prereq.ts';
 
 const prereq = clusterPrerequisites();
@@ -47,11 +46,6 @@ profiles:
       notProcessed: 0
 `;
 
-function readRun(reports: string): RunResult {
-  const runs = fs.readdirSync(reports);
-  expect(runs).toHaveLength(1);
-  return JSON.parse(fs.readFileSync(path.join(reports, runs[0]!, 'result.json'), 'utf8')) as RunResult;
-}
 
 describe.skipIf(!prereq.ok)('safe profile on a real cluster', () => {
   it('loses nothing under a leader kill, processes everything despite a consumer kill, and the identities hold', async () => {

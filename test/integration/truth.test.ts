@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import type { ProfileResult, RunResult } from '../../harness/report/types.ts';
+import type { ProfileResult } from '../../harness/report/types.ts';
 import { findMarkedProcesses } from '../../harness/util/proc.ts';
-import { REPO, runCli, startCli, tempDir } from '../support/cli.ts';
+import { readRun, REPO, runCli, startCli, tempDir } from '../support/cli.ts';
 import { clusterPrerequisites } from '../support/prereq.ts';
 
 const prereq = clusterPrerequisites();
@@ -20,11 +20,6 @@ function setup(name: string, yaml: string) {
   return { dir, file, reports: path.join(dir, 'reports') };
 }
 
-function readRun(reports: string): RunResult {
-  const runs = fs.readdirSync(reports);
-  expect(runs).toHaveLength(1);
-  return JSON.parse(fs.readFileSync(path.join(reports, runs[0]!, 'result.json'), 'utf8')) as RunResult;
-}
 
 describe.skipIf(!prereq.ok)('truth on a real cluster', () => {
   it('an agent that dies on its own after it was ready makes the profile INCONCLUSIVE, exit 2', async () => {
@@ -157,7 +152,7 @@ profiles:
       const doc = YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { name: string; faults?: unknown; workload: { duration: string } };
       delete doc.faults;
       doc.name = `baseline-${doc.name}`;
-      doc.workload.duration = '8s';
+      doc.workload.duration = '5s';
       const s = setup(doc.name, YAML.stringify(doc));
       const r = await runCli(['run', s.file, '--cluster', 'local', '--reports', s.reports]);
       const run = readRun(s.reports);

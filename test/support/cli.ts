@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunResult } from '../../harness/report/types.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(REPO, 'bin', 'kafka-chaos.js');
@@ -72,4 +73,11 @@ export async function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.
 /** A fresh temporary directory for one test. */
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `kafka-chaos-${prefix}-`));
+}
+
+/** The result of the one run a test wrote under `reports`. */
+export function readRun(reports: string): RunResult {
+  const runs = fs.readdirSync(reports);
+  if (runs.length !== 1) throw new Error(`expected one run in ${reports}, found ${runs.length}: ${runs.join(', ')}`);
+  return JSON.parse(fs.readFileSync(path.join(reports, runs[0]!, 'result.json'), 'utf8')) as RunResult;
 }
