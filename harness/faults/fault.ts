@@ -42,6 +42,8 @@ export interface Applied {
   details?: Record<string, unknown>;
   /** healing restarts a producer, which must not happen once the workload is over */
   restartsProducer?: boolean;
+  /** the fault is over when apply returns (an election, a restart): it heals itself at once */
+  instant?: boolean;
 }
 
 /** The scheduling part of every fault. */

@@ -78,6 +78,8 @@ export class Nemesis {
     this.timeline.push(entry);
     try {
       const { index, atMs, restartAfterMs, drawn } = f;
+      const started = this.world.elapsed();
+      const startedAt = new Date().toISOString();
       const applied = await faultType(f.action).apply({ ...f.spec, index, atMs, ...(restartAfterMs !== undefined ? { restartAfterMs } : {}), ...(drawn !== undefined ? { drawn } : {}) }, this.world);
       const at = this.world.elapsed();
       entry.resolved = applied.resolved;
@@ -86,6 +88,14 @@ export class Nemesis {
       entry.appliedAt = new Date().toISOString();
       entry.appliedAtMs = at;
       this.world.log(`fault #${f.index} ${f.action} ${entry.resolved} at ${(at / 1000).toFixed(1)}s`);
+      if (applied.instant) {
+        // over when apply returned: "during" is the time it took, and there is nothing to heal
+        entry.appliedAt = startedAt;
+        entry.appliedAtMs = started;
+        entry.healedAt = new Date().toISOString();
+        entry.healedAtMs = at;
+        return;
+      }
       const active: Active = { entry, applied, healing: undefined };
       this.active.push(active);
       if (restartAfterMs !== undefined) {

@@ -60,7 +60,7 @@ export const brokerRestart = defineFault({
       await world.cluster.stop(id);
       await world.cluster.start(id);
     }
-    return { resolved: describeBrokers(ids), heal: 'none (restarted at once)', undo: async () => undefined };
+    return { resolved: describeBrokers(ids), heal: 'none (restarted at once)', undo: async () => undefined, instant: true };
   },
 });
 

@@ -13,7 +13,7 @@ export const electLeaders = defineFault({
     const c = world.cluster;
     if (!c.runTool) throw new HarnessError(`the ${c.backend} backend cannot run Kafka's admin tools`);
     const out = await c.runTool('kafka-leader-election', ['--bootstrap-server', '{bootstrap}', '--election-type', spec.type.toUpperCase(), '--all-topic-partitions']);
-    return { resolved: `every partition (${spec.type})`, heal: 'none', undo: async () => undefined, details: { output: out.trim().split('\n').slice(0, 20) } };
+    return { resolved: `every partition (${spec.type})`, heal: 'none', instant: true, undo: async () => undefined, details: { output: out.trim().split('\n').slice(0, 20) } };
   },
 });
 
@@ -28,6 +28,6 @@ export const reassign = defineFault({
     const before = (await partitionOf(world, spec.partition)).replicas;
     const replicas = spec.replicas === 'rotate' ? [...before.slice(1), before[0]!] : spec.replicas;
     await world.reassign(spec.partition, replicas);
-    return { resolved: `partition ${spec.partition}: [${before.join(', ')}] -> [${replicas.join(', ')}]`, heal: 'none', undo: async () => undefined };
+    return { resolved: `partition ${spec.partition}: [${before.join(', ')}] -> [${replicas.join(', ')}]`, heal: 'none', undo: async () => undefined, instant: true };
   },
 });

@@ -95,7 +95,7 @@ export const rollingRestart = defineFault({
         await sleep(250, world.signal);
       }
     }
-    return { resolved: describeBrokers(ids), heal: 'none (restarted in turn)', undo: async () => undefined };
+    return { resolved: describeBrokers(ids), heal: 'none (restarted in turn)', undo: async () => undefined, instant: true };
   },
 });
 
@@ -117,6 +117,6 @@ export const leaderBounce = defineFault({
       await c.start(leader);
       if (i + 1 < spec.times) await sleep(spec.between, world.signal);
     }
-    return { resolved: `leaders of partition ${spec.partition}: ${hit.join(', ')}`, heal: 'none (restarted each time)', undo: async () => undefined };
+    return { resolved: `leaders of partition ${spec.partition}: ${hit.join(', ')}`, heal: 'none (restarted each time)', undo: async () => undefined, instant: true };
   },
 });
