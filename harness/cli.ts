@@ -190,36 +190,48 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  // A run must never end because Node found nothing left to wait for (a client waiting
+  // without a handle that keeps the process alive): that would exit 0 with no result.
+  // Should it happen, it is a harness error, said as such.
+  const drained = () => {
+    process.stderr.write('kafka-chaos: internal error: the run stopped waiting for anything before it finished; no result was written\n');
+    process.exit(EXIT_BAD_INPUT);
+  };
+  process.once('beforeExit', drained);
   let code = 0;
   const results: RunResult[] = [];
-  for (const exp of exps) {
-    if (controller.signal.aborted) break;
-    let runId = `${utcStamp()}-${exp.name}`;
-    for (let n = 2; fs.existsSync(path.resolve(opts.reports, runId)); n++) runId = `${utcStamp()}-${exp.name}-${n}`;
-    runIds.push(runId);
-    const runDir = path.resolve(opts.reports, runId);
-    const unregister = registerRun(env.cacheDir, { runId, harnessPid: process.pid, runDir, startedAt: new Date().toISOString() });
-    progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
-    try {
-      const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
-      fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify(result, null, 2));
-      fs.writeFileSync(path.join(runDir, 'summary.md'), renderSummary(result));
-      process.stdout.write(`\n${renderTable(result)}\n\n`);
-      for (const p of result.profiles) {
-        if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);
-        for (const r of p.inconclusive ?? []) process.stdout.write(`${p.profile}: INCONCLUSIVE, did not settle: ${r}\n`);
-        for (const v of p.violations) process.stdout.write(`${p.profile}: IDENTITY VIOLATED (${v.identity}): ${v.detail}\n`);
-        for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual ?? 'n/a'}\n`);
+  try {
+    for (const exp of exps) {
+      if (controller.signal.aborted) break;
+      let runId = `${utcStamp()}-${exp.name}`;
+      for (let n = 2; fs.existsSync(path.resolve(opts.reports, runId)); n++) runId = `${utcStamp()}-${exp.name}-${n}`;
+      runIds.push(runId);
+      const runDir = path.resolve(opts.reports, runId);
+      const unregister = registerRun(env.cacheDir, { runId, harnessPid: process.pid, runDir, startedAt: new Date().toISOString() });
+      progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
+      try {
+        const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
+        fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify(result, null, 2));
+        fs.writeFileSync(path.join(runDir, 'summary.md'), renderSummary(result));
+        process.stdout.write(`\n${renderTable(result)}\n\n`);
+        for (const p of result.profiles) {
+          if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);
+          for (const r of p.inconclusive ?? []) process.stdout.write(`${p.profile}: INCONCLUSIVE, did not settle: ${r}\n`);
+          for (const v of p.violations) process.stdout.write(`${p.profile}: IDENTITY VIOLATED (${v.identity}): ${v.detail}\n`);
+          for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual ?? 'n/a'}\n`);
+        }
+        process.stdout.write(`report: ${path.join(runDir, 'summary.md')}\n`);
+        results.push(result);
+        code = worse(code, result.exitCode);
+      } catch (err) {
+        if (err instanceof PrerequisiteError) fail(err.message);
+        throw err;
+      } finally {
+        unregister();
       }
-      process.stdout.write(`report: ${path.join(runDir, 'summary.md')}\n`);
-      results.push(result);
-      code = worse(code, result.exitCode);
-    } catch (err) {
-      if (err instanceof PrerequisiteError) fail(err.message);
-      throw err;
-    } finally {
-      unregister();
     }
+  } finally {
+    process.removeListener('beforeExit', drained);
   }
   return { code: controller.signal.aborted ? 130 : code, results };
 }

@@ -36,6 +36,7 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
     sessionTimeout: c.sessionTimeoutMs,
     heartbeatInterval: c.heartbeatIntervalMs,
     readUncommitted: c.readUncommitted,
+    maxWaitTimeInMs: c.fetchMaxWaitMs,
     allowAutoTopicCreation: false,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
   });

@@ -29,6 +29,7 @@ export interface ConsumerSettingsInput {
   'isolation.level'?: 'read_uncommitted' | 'read_committed' | undefined;
   'max.poll.records'?: number | undefined;
   'group.id'?: string | undefined;
+  'fetch.max.wait.ms'?: number | undefined;
 }
 
 /** What the producer agent does, fully resolved (every default applied and visible in the run record). */
@@ -54,6 +55,8 @@ export interface ResolvedConsumer {
   heartbeatIntervalMs: number;
   readUncommitted: boolean;
   groupId: string | undefined;
+  /** how long a fetch waits for data at the end of the log (kafkajs maxWaitTimeInMs) */
+  fetchMaxWaitMs: number;
 }
 
 /** A property the driver cannot honour; `key` is the Kafka name, for an error with file and line. */
@@ -128,6 +131,8 @@ export function resolveConsumer(c: ConsumerSettingsInput): ResolvedConsumer {
     heartbeatIntervalMs,
     readUncommitted: (c['isolation.level'] ?? 'read_uncommitted') === 'read_uncommitted',
     groupId: c['group.id'],
+    // the Java client's default; kafkajs would wait 5 s
+    fetchMaxWaitMs: c['fetch.max.wait.ms'] ?? 500,
   };
 }
 

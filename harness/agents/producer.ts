@@ -148,10 +148,14 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     settledAll.add(tracked);
   };
 
+  // false once a stop has flushed for its share of the grace period: from then on nothing
+  // more is handed to the client (not even when a send completes and frees its slot)
+  let handingOver = true;
+
   /** Sends what is ready on a partition, as far as the in-flight limit allows. */
   function pump(partition: number, force: boolean): void {
     const queue = queues.get(partition);
-    if (!queue) return;
+    if (!queue || !handingOver) return;
     while (queue.length > 0 && (sending.get(partition) ?? 0) < inFlightLimit) {
       const bytes = queueBytes.get(partition) ?? 0;
       const age = Date.now() - (oldest.get(partition) ?? Date.now());
@@ -222,8 +226,9 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       // half is left for what is in flight to settle
       const flushUntil = Date.now() + graceMs / 2;
       while (Date.now() < until) {
-        if (Date.now() < flushUntil) for (const part of queues.keys()) pump(part, true);
-        if ((queuedCount() === 0 || Date.now() >= flushUntil) && settledAll.size === 0) break;
+        if (Date.now() >= flushUntil) handingOver = false;
+        for (const part of queues.keys()) pump(part, true);
+        if ((queuedCount() === 0 || !handingOver) && settledAll.size === 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
       // what is still waiting was never handed to the client: unsent, not unknown

@@ -67,6 +67,7 @@ export interface ConsumerSettings {
   'isolation.level'?: 'read_uncommitted' | 'read_committed';
   'max.poll.records'?: number;
   'group.id'?: string;
+  'fetch.max.wait.ms'?: number;
 }
 
 export type { FaultSpec } from '../faults/catalogue.ts';
@@ -189,6 +190,7 @@ const ConsumerSchema = z
     'isolation.level': z.enum(['read_uncommitted', 'read_committed']).optional(),
     'max.poll.records': z.int().min(1).optional(),
     'group.id': z.string().min(1).optional(),
+    'fetch.max.wait.ms': z.int().min(0).optional(),
   })
   .superRefine((c, ctx) => {
     const auto = c['enable.auto.commit'];

@@ -15,23 +15,36 @@ export interface Toxic {
   attributes: Record<string, number>;
 }
 
+/**
+ * A fetch with a timeout whose timer keeps the process alive: AbortSignal.timeout's timer
+ * does not, so a request waiting on a half-open connection could let Node exit mid-run.
+ */
+async function fetchWithin(url: string, init: RequestInit, ms: number): Promise<Response> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`no answer from ${url} within ${ms / 1000}s`)), ms);
+  try {
+    const res = await fetch(url, { ...init, signal: abort.signal });
+    await res.clone().arrayBuffer();
+    return res;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class ToxiproxyClient {
   constructor(readonly apiUrl: string) {}
 
   private async call(method: string, route: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.apiUrl}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
+    const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetchWithin(`${this.apiUrl}${route}`, init, 10_000);
     const text = await res.text();
     if (!res.ok) throw new Error(`Toxiproxy ${method} ${route} failed: HTTP ${res.status} ${text.trim()}`);
     return text.length > 0 ? JSON.parse(text) : undefined;
   }
 
   async version(): Promise<string> {
-    const res = await fetch(`${this.apiUrl}/version`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetchWithin(`${this.apiUrl}/version`, {}, 2000);
     if (!res.ok) throw new Error(`Toxiproxy /version: HTTP ${res.status}`);
     const text = (await res.text()).trim();
     try {

@@ -25,7 +25,8 @@ export async function finalRead(opts: {
   const groupId = `kafka-chaos-final-read-${crypto.randomUUID()}`;
   if (remaining.size > 0) {
     const kafka = new Kafka({ clientId: 'kafka-chaos-final-read', brokers: [...opts.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
-    const consumer = kafka.consumer({ groupId, readUncommitted: opts.isolation === 'read_uncommitted', sessionTimeout: 10_000, maxBytes: 10 * 1024 * 1024 });
+    // it reads up to a high watermark it knows: no fetch needs to wait for more data
+    const consumer = kafka.consumer({ groupId, readUncommitted: opts.isolation === 'read_uncommitted', sessionTimeout: 10_000, maxBytes: 10 * 1024 * 1024, maxWaitTimeInMs: 100 });
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {

@@ -46,7 +46,7 @@ describe('resolveProducer', () => {
 });
 
 describe('resolveConsumer', () => {
-  it('defaults: earliest, 10s session, read_uncommitted, 5s auto-commit interval', () => {
+  it('defaults: earliest, 10s session, read_uncommitted, 5s auto-commit interval, and the Java client\'s 500 ms fetch wait (kafkajs would wait 5 s)', () => {
     expect(resolveConsumer({ strategy: 'auto-commit' })).toEqual({
       strategy: 'auto-commit',
       autoCommitIntervalMs: 5000,
@@ -55,7 +55,9 @@ describe('resolveConsumer', () => {
       heartbeatIntervalMs: 3000,
       readUncommitted: true,
       groupId: undefined,
+      fetchMaxWaitMs: 500,
     });
+    expect(resolveConsumer({ strategy: 'auto-commit', 'fetch.max.wait.ms': 50 }).fetchMaxWaitMs).toBe(50);
   });
 
   it('refuses max.poll.records and a heartbeat interval that is not below the session timeout', () => {
