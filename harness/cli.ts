@@ -81,7 +81,7 @@ function locate(exp: Experiment, keyPath: Array<string | number>): { line: numbe
 }
 
 /** Where a fault's action is written (best effort: the first `action: <name>` line). */
-function locateFault(exp: Experiment, _at: unknown, action: string): { line: number; column: number } {
+function locateFault(exp: Experiment, action: string): { line: number; column: number } {
   const lines = exp.source.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const c = lines[i]!.search(new RegExp(`action:\\s*['"]?${action.replace(/[.]/g, '\\.')}['"]?\\s*(,|}|$)`));
@@ -99,7 +99,7 @@ function checkCapabilities(exp: Experiment, backend: ClusterBackend): void {
   for (const { f, key } of entries) {
     const missing = faultNeeds(f).filter((c) => !backend.capabilities.has(c));
     if (missing.length > 0) {
-      const { line, column } = locateFault(exp, f.at, f.action);
+      const { line, column } = locateFault(exp, f.action);
       throw new UsageError(
         `${exp.file}:${line}:${column}: ${key}: ${f.action} needs ${missing.map((c) => `${c} (${CAPABILITIES[c]})`).join(' and ')}, which the ${backend.name} backend does not have`,
       );

@@ -29,7 +29,7 @@ export const CAPABILITIES = {
 } as const;
 export type Capability = keyof typeof CAPABILITIES;
 
-export { inboundProxies, linkName, type LinkKind } from './links.ts';
+export { inboundProxies, type LinkKind } from './links.ts';
 
 /**
  * A started cluster: brokers behind Toxiproxy. Disposing it stops everything it

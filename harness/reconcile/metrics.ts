@@ -56,12 +56,6 @@ export type Metrics = { [K in MetricName]: K extends ConsumerMetricName | Availa
 export const CONSUMER_METRICS = new Set<MetricName>(METRICS.filter((m) => m.consumer).map((m) => m.name));
 export const EXAMPLE_METRICS = METRICS.filter((m) => m.examples).map((m) => m.name) as ExampleMetricName[];
 
-export function metricDef(name: MetricName): MetricDef {
-  return METRICS.find((m) => m.name === name)!;
-}
-
-export const AVAILABILITY_METRICS = new Set<MetricName>(METRICS.filter((m) => 'availability' in m && m.availability).map((m) => m.name));
-
 /**
  * Every metric at zero; with `consumers: false` the consumer metrics are null (n/a), and
  * with `availability: false` (a history without the workload's timing) the availability ones.

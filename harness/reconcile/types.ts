@@ -1,6 +1,6 @@
 import type { ConsumerEvent, FinalRead, MessageId, ProducerEvent } from '../ledger/events.ts';
 import type { Availability } from './availability.ts';
-import type { ExampleMetricName, MetricName, Metrics } from './metrics.ts';
+import type { ExampleMetricName, Metrics } from './metrics.ts';
 
 export { zeroMetrics, type MetricName, type Metrics } from './metrics.ts';
 
@@ -67,4 +67,4 @@ export interface Reconciliation {
   availability?: Availability;
 }
 
-export type { MessageId, MetricName as Metric };
+export type { MessageId };
