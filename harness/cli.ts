@@ -12,7 +12,7 @@ import { writeComposeFiles } from './cluster/compose.ts';
 import { selectBackend } from './cluster/select.ts';
 import { buildLocalImages } from './provision/images.ts';
 import { ExperimentError, loadExperiment } from './experiment/load.ts';
-import type { Experiment } from './experiment/schema.ts';
+import { kafkaVersionsOf, type Experiment } from './experiment/schema.ts';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from './provision/versions.ts';
 import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
@@ -148,7 +148,7 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
   const env = readEnvironment();
   const exps = loadAll(files, opts);
   const say = (l: string) => process.stderr.write(`${l}\n`);
-  const versions = [...new Set(exps.map((e) => e.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION))];
+  const versions = [...new Set(exps.flatMap((e) => kafkaVersionsOf(e)))];
   let backend: ClusterBackend;
   try {
     backend = await selectBackend({

@@ -49,13 +49,37 @@ export class DockerBackend implements ClusterBackend {
   readonly capabilities = DOCKER_CAPABILITIES;
   private readonly docker = new Docker();
 
-  constructor(private readonly opts: { images: DockerImages; keepData: boolean }) {}
+  private readonly images = new Map<string, Promise<DockerImages>>();
 
-  async prepare(): Promise<void> {
+  /**
+   * @param opts.images the images for one Kafka version (resolved, and built offline if
+   * needed, once per version)
+   * @param opts.pinned a Kafka image the user named: it serves one version only
+   */
+  constructor(private readonly opts: { images: (kafkaVersion: string) => Promise<DockerImages>; keepData: boolean; pinned?: string | undefined }) {}
+
+  private imagesFor(kafkaVersion: string): Promise<DockerImages> {
+    let p = this.images.get(kafkaVersion);
+    if (!p) {
+      if (this.opts.pinned && this.images.size > 0) {
+        const other = [...this.images.keys()][0];
+        return Promise.reject(
+          new PrerequisiteError(`the Kafka image ${this.opts.pinned} was named (--kafka-image or KAFKA_CHAOS_KAFKA_IMAGE), and one image runs one version, but Kafka ${other} and ${kafkaVersion} are both asked for`),
+        );
+      }
+      p = this.opts.images(kafkaVersion);
+      this.images.set(kafkaVersion, p);
+      p.catch(() => this.images.delete(kafkaVersion));
+    }
+    return p;
+  }
+
+  async prepare(opts: { kafkaVersion: string }): Promise<void> {
     if (!(await dockerAnswers(this.docker))) {
       throw new PrerequisiteError('the docker backend needs a Docker engine, and none answers (is dockerd running? is DOCKER_HOST right?)');
     }
-    for (const image of [this.opts.images.kafka, this.opts.images.toxiproxy]) {
+    const images = await this.imagesFor(opts.kafkaVersion);
+    for (const image of [images.kafka, images.toxiproxy]) {
       try {
         await this.docker.getImage(image).inspect();
       } catch {
@@ -65,8 +89,8 @@ export class DockerBackend implements ClusterBackend {
   }
 
   async start(spec: ClusterSpec): Promise<Cluster> {
-    await this.prepare();
-    const cluster = new DockerCluster(this.docker, spec, this.opts.images, this.opts.keepData);
+    await this.prepare({ kafkaVersion: spec.kafkaVersion });
+    const cluster = new DockerCluster(this.docker, spec, await this.imagesFor(spec.kafkaVersion), this.opts.keepData);
     try {
       await cluster.boot();
       return cluster;

@@ -31,6 +31,7 @@ const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxipro
 
 /** Kafka's command-line tools by script name, as main classes of the jars on the classpath. */
 const TOOL_CLASSES: Record<string, string> = {
+  'kafka-features': 'org.apache.kafka.tools.FeatureCommand',
   'kafka-leader-election': 'org.apache.kafka.tools.LeaderElectionCommand',
   'kafka-metadata-quorum': 'org.apache.kafka.tools.MetadataQuorumCommand',
   'kafka-reassign-partitions': 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',

@@ -82,6 +82,15 @@ export async function resolveImages(opts: SelectOptions & { allowBuild: boolean 
   return result as DockerImages;
 }
 
+/** A docker backend that runs `first` for opts.kafkaVersion and resolves the images of any other version when asked. */
+function dockerBackend(opts: SelectOptions, first: DockerImages): DockerBackend {
+  return new DockerBackend({
+    images: (kafkaVersion) => (kafkaVersion === opts.kafkaVersion ? Promise.resolve(first) : resolveImages({ ...opts, kafkaVersion, allowBuild: true })),
+    keepData: opts.keepData,
+    pinned: opts.kafkaImage ?? opts.env.kafkaImage,
+  });
+}
+
 export async function selectBackend(opts: SelectOptions): Promise<ClusterBackend> {
   if (!(BACKEND_CHOICES as readonly string[]).includes(opts.choice)) {
     throw new UsageError(`--cluster ${opts.choice}: expected one of ${BACKEND_CHOICES.join(', ')}`);
@@ -91,14 +100,15 @@ export async function selectBackend(opts: SelectOptions): Promise<ClusterBackend
   if (choice === 'compose') return new ComposeBackend({ project: opts.composeProject });
   if (choice === 'docker') {
     if (!(await dockerAnswers())) throw new PrerequisiteError('--cluster docker needs a Docker engine, and none answers (is dockerd running? is DOCKER_HOST right?)');
-    return new DockerBackend({ images: await resolveImages({ ...opts, allowBuild: true }), keepData: opts.keepData });
+    const first = await resolveImages({ ...opts, allowBuild: true });
+    return dockerBackend(opts, first);
   }
   // auto: Docker when an engine answers and the images are present or buildable
   if (await dockerAnswers()) {
     try {
       const images = await resolveImages({ ...opts, allowBuild: true });
       opts.log(`cluster backend: docker (images ${images.kafka}, ${images.toxiproxy})`);
-      return new DockerBackend({ images, keepData: opts.keepData });
+      return dockerBackend(opts, images);
     } catch (err) {
       opts.log(`cluster backend: local (a Docker engine answers, but ${(err as Error).message})`);
     }

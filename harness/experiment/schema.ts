@@ -14,6 +14,7 @@ export { describeValue } from './fields.ts';
 import { CONSUMER_METRICS, METRIC_NAMES, type MetricName } from '../reconcile/metrics.ts';
 import { FaultSchema, faultType, MixEntrySchema, type FaultSpec } from '../faults/catalogue.ts';
 import type { FaultPlan, RandomFaults } from '../faults/schedule.ts';
+import { DEFAULT_KAFKA_VERSION } from '../provision/versions.ts';
 
 // ---------------------------------------------------------------------------------------
 // Resolved types
@@ -81,6 +82,8 @@ export interface Profile {
   topic: PropertyMap;
   /** broker property overrides, to be merged over `cluster.broker` (see `effectiveBrokerConfig`) */
   broker: PropertyMap;
+  /** the Kafka version this profile's cluster runs, over `cluster.kafkaVersion` (see `effectiveKafkaVersion`) */
+  kafkaVersion?: string;
   expect: Thresholds;
 }
 
@@ -139,6 +142,16 @@ export interface Experiment extends ResolvedExperiment {
 /** Topic config for one profile: `topic.config` with the profile's overrides on top. */
 export function effectiveTopicConfig(experiment: ResolvedExperiment, profile: Profile): PropertyMap {
   return { ...experiment.topic.config, ...profile.topic };
+}
+
+/** The Kafka version one profile runs: its own, else `cluster.kafkaVersion`, else the pinned default. */
+export function effectiveKafkaVersion(experiment: ResolvedExperiment, profile: Profile): string {
+  return profile.kafkaVersion ?? experiment.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION;
+}
+
+/** Every Kafka version an experiment's profiles run. */
+export function kafkaVersionsOf(experiment: ResolvedExperiment): string[] {
+  return [...new Set(experiment.profiles.map((p) => effectiveKafkaVersion(experiment, p)))];
 }
 
 /** Broker config for one profile: `cluster.broker` with the profile's overrides on top. */
@@ -232,6 +245,10 @@ const ExpectSchema = z.strictObject(
   >,
 );
 
+const kafkaVersion = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+$/, { error: (iss) => `expected a version like 4.1.0, got ${describeValue(iss.input)}` });
+
 const ProfileSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
     error: (iss) => `profile names are letters, digits, '.', '_' and '-', starting with a letter or digit; got ${describeValue(iss.input)}`,
@@ -241,6 +258,7 @@ const ProfileSchema = z.strictObject({
   consumer: ConsumerSchema.prefault({}),
   topic: propertyMap,
   broker: propertyMap,
+  kafkaVersion: kafkaVersion.optional(),
   expect: ExpectSchema.prefault({}),
 });
 
@@ -264,10 +282,7 @@ const FaultsSchema = z
 
 const ClusterSchema = z.strictObject({
   brokers: z.int().min(1).max(9).default(3),
-  kafkaVersion: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+$/, { error: (iss) => `expected a version like 4.1.0, got ${describeValue(iss.input)}` })
-    .optional(),
+  kafkaVersion: kafkaVersion.optional(),
   broker: propertyMap,
 });
 

@@ -49,6 +49,8 @@ export function renderSummary(run: RunResult): string {
   out.push(`- backend: ${run.backend}`);
   const versions = run.profiles[0]?.versions;
   if (versions) out.push(`- versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const kafkas = new Set(run.profiles.map((p) => p.versions.kafka));
+  if (kafkas.size > 1) out.push(`- Kafka by profile: ${run.profiles.map((p) => `${p.profile} ${p.versions.kafka ?? '?'}`).join(', ')}`);
   out.push(`- exit code: ${run.exitCode}`);
   out.push('');
   out.push('## Outcomes');
@@ -74,6 +76,7 @@ export function renderSummary(run: RunResult): string {
       `- consumer: strategy=${c.strategy}${c.strategy === 'auto-commit' ? `, auto.commit.interval.ms=${c.autoCommitIntervalMs}` : ''}, ` +
         `session.timeout.ms=${c.sessionTimeoutMs}, isolation.level=${c.readUncommitted ? 'read_uncommitted' : 'read_committed'}`,
     );
+    out.push(`- Kafka ${p.versions.kafka ?? '?'}; ${describeElr(p)}`);
     out.push(`- topic config: ${Object.entries(p.topicConfig).map(([k, v]) => `${k}=${v}`).join(', ') || '(defaults)'}`);
     if (Object.keys(p.brokerConfig).length > 0) out.push(`- broker overrides: ${Object.entries(p.brokerConfig).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     if (p.thresholds.length > 0) {
@@ -102,6 +105,13 @@ export function renderSummary(run: RunResult): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/** Whether eligible leader replicas (KIP-966) were on, and how that is known. */
+export function describeElr(p: Pick<ProfileResult, 'features'>): string {
+  const f = p.features;
+  if (!f) return 'eligible leader replicas (KIP-966): not asked (the run ended before the final read)';
+  return `eligible leader replicas (KIP-966): ${f.elr === null ? 'unknown' : f.elr ? 'on' : 'off'} (${f.elrBecause})`;
 }
 
 /** Sentences that explain the numbers a reader would otherwise have to dig out of the ledgers. */

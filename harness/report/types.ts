@@ -1,5 +1,6 @@
 import type { ResolvedConsumer, ResolvedProducer } from '../agents/kafkajs-driver.ts';
 import type { HealthReport } from '../cluster/admin.ts';
+import type { KafkaFeatures } from '../cluster/features.ts';
 import type { TimelineEntry } from '../faults/nemesis.ts';
 import type { ScheduledFault } from '../faults/schedule.ts';
 import type { PartitionRead } from '../ledger/events.ts';
@@ -45,6 +46,8 @@ export interface ProfileResult {
   topicConfig: Record<string, string>;
   brokerConfig: Record<string, string>;
   versions: Record<string, string>;
+  /** the cluster's KRaft features and whether eligible leader replicas (KIP-966) were on */
+  features?: KafkaFeatures;
   metrics?: Metrics;
   examples?: Partial<Record<ExampleMetricName, string[]>>;
   violations: IdentityViolation[];

@@ -6,6 +6,7 @@ import type { AgentHandle } from '../agents/handle.ts';
 import type { ResolvedConsumer, ResolvedProducer } from '../agents/kafkajs-driver.ts';
 import type { ClusterAdmin } from '../cluster/admin.ts';
 import type { Cluster, ClusterBackend } from '../cluster/backend.ts';
+import type { KafkaFeatures } from '../cluster/features.ts';
 import type { Experiment, Profile } from '../experiment/schema.ts';
 import type { Nemesis } from '../faults/nemesis.ts';
 import type { ScheduledFault } from '../faults/schedule.ts';
@@ -62,6 +63,8 @@ export class ProfileContext {
   /** wall clock when the producers were told to stop */
   workloadEnd = 0;
   read: FinalRead | undefined;
+  /** the cluster's features, asked for while the final read runs */
+  features: Promise<KafkaFeatures> | undefined;
 
   constructor(
     readonly opts: RunOptions,

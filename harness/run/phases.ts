@@ -9,11 +9,11 @@ import { AgentHandle } from '../agents/handle.ts';
 import type { ConsumerAgentConfig, ConsumerStats, ProducerAgentConfig } from '../agents/protocol.ts';
 import { ClusterAdmin } from '../cluster/admin.ts';
 import type { Cluster } from '../cluster/backend.ts';
-import { effectiveBrokerConfig } from '../experiment/schema.ts';
+import { probeFeatures } from '../cluster/features.ts';
+import { effectiveBrokerConfig, effectiveKafkaVersion } from '../experiment/schema.ts';
 import { Nemesis } from '../faults/nemesis.ts';
 import type { ConsumerEvent, ProducerEvent } from '../ledger/events.ts';
 import { readLedger } from '../ledger/reader.ts';
-import { DEFAULT_KAFKA_VERSION } from '../provision/versions.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import type { DrainReport, ProducerThroughput } from '../report/types.ts';
 import { errorMessage, HarnessError } from '../util/errors.ts';
@@ -36,7 +36,7 @@ const startCluster: Phase = {
     const cluster = await ctx.opts.backend.start({
       runId: ctx.opts.runId,
       brokers: exp.cluster.brokers,
-      kafkaVersion: exp.cluster.kafkaVersion ?? DEFAULT_KAFKA_VERSION,
+      kafkaVersion: effectiveKafkaVersion(exp, ctx.profile),
       brokerProperties: effectiveBrokerConfig(exp, ctx.profile),
       dir: path.join(ctx.dir, 'cluster'),
       signal: ctx.opts.signal,
@@ -210,6 +210,12 @@ const readLog: Phase = {
   async run(ctx) {
     const cluster = ctx.need(ctx.cluster, 'the cluster');
     ctx.log('final read of every partition');
+    // the features do not change during a run; asking for them costs a JVM, so it runs alongside the read
+    if (!ctx.features) {
+      const features = probeFeatures(cluster, ctx.result.brokerConfig);
+      ctx.features = features;
+      ctx.teardown.defer('features probe', async () => void (await features));
+    }
     const read = await finalRead({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, runId: ctx.opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: ctx.opts.signal });
     ctx.read = read;
     ctx.result.partitions = read.partitions;
@@ -263,6 +269,7 @@ const settle: Phase = {
   name: 'settle',
   async run(ctx) {
     const result = ctx.result;
+    if (ctx.features) result.features = await ctx.features;
     result.timeline = ctx.nemesis?.timeline ?? [];
     fs.writeFileSync(path.join(ctx.dir, 'faults.json'), JSON.stringify(result.timeline, null, 2));
     const faultErrors = result.timeline.filter((t) => t.error);
