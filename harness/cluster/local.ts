@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { kafkaTool } from '../provision/kafka-tools.ts';
 import type { ToxiproxyClient } from '../proxy/client.ts';
 import { ToxiproxyServer } from '../proxy/server.ts';
 import { findJava, type JavaRuntime } from '../provision/java.ts';
@@ -30,12 +31,6 @@ interface LocalBroker {
 const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy', 'broker-data', 'admin-tools']);
 
 /** Kafka's command-line tools by script name, as main classes of the jars on the classpath. */
-const TOOL_CLASSES: Record<string, string> = {
-  'kafka-features': 'org.apache.kafka.tools.FeatureCommand',
-  'kafka-leader-election': 'org.apache.kafka.tools.LeaderElectionCommand',
-  'kafka-metadata-quorum': 'org.apache.kafka.tools.MetadataQuorumCommand',
-  'kafka-reassign-partitions': 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',
-};
 
 /** Brokers as JVM processes on 127.0.0.1, each listener behind its own Toxiproxy proxy. */
 export class LocalBackend implements ClusterBackend {
@@ -142,7 +137,7 @@ class LocalCluster implements Cluster {
 
   async boot(): Promise<void> {
     const nodes = new Map([...this.brokers.values()].map((b) => [b.id, b.addr]));
-    for (const p of proxyPlan(nodes, { listenHost: HOST, upstreamHost: () => HOST })) await this.toxiproxy.createProxy(p);
+    await this.toxiproxy.createProxies(proxyPlan(nodes, { listenHost: HOST, upstreamHost: () => HOST }));
     const log4j = path.join(this.spec.dir, 'log4j2.properties');
     fs.writeFileSync(log4j, BROKER_LOG4J2);
     const clusterId = newClusterId();
@@ -255,7 +250,7 @@ class LocalCluster implements Cluster {
   }
 
   async runTool(tool: string, args: string[]): Promise<string> {
-    const main = TOOL_CLASSES[tool];
+    const main = kafkaTool(tool)?.main;
     if (!main) throw new HarnessError(`the local backend does not know Kafka's tool ${tool}`);
     const r = await runCommand(
       this.java.bin,

@@ -6,6 +6,7 @@ import {
   DEFAULT_KAFKA_IMAGE,
   DEFAULT_TOXIPROXY_IMAGE,
   imageExists,
+  localKafkaImageCurrent,
   LOCAL_KAFKA_IMAGE,
   LOCAL_TOXIPROXY_IMAGE,
 } from '../provision/images.ts';
@@ -65,7 +66,7 @@ export async function resolveImages(opts: SelectOptions & { allowBuild: boolean 
       if ((await imageExists(explicit)) || (await pull(docker, explicit))) result[kind] = explicit;
       else throw new PrerequisiteError(`the Docker image ${explicit} is neither present nor pullable`);
     } else if (await imageExists(official)) result[kind] = official;
-    else if (await imageExists(local)) result[kind] = local;
+    else if (await (kind === 'kafka' ? localKafkaImageCurrent(local) : imageExists(local))) result[kind] = local;
     else if (await pull(docker, official)) result[kind] = official;
     else {
       result[kind] = local;

@@ -9,6 +9,7 @@ import { BROKER_LOG4J2 } from '../cluster/broker-config.ts';
 import { PrerequisiteError } from '../util/errors.ts';
 import { runCommand, which, type CommandResult } from './exec.ts';
 import { provisionKafka } from './kafka.ts';
+import { KAFKA_TOOLS } from './kafka-tools.ts';
 import { withLock } from './lock.ts';
 
 export const DEFAULT_KAFKA_IMAGE = (kafkaVersion: string) => `apache/kafka:${kafkaVersion}`;
@@ -30,6 +31,19 @@ export interface BuildOptions {
   kafkaHome?: string;
   log: (line: string) => void;
   force?: boolean;
+}
+
+/**
+ * The revision of the offline Kafka image's contents (its launcher scripts): an image of an
+ * older revision is rebuilt, so a harness that needs a new tool never runs an image without it.
+ */
+export const KAFKA_IMAGE_REV = '2';
+const KAFKA_IMAGE_REV_LABEL = 'kafka-chaos.image-rev';
+
+/** Does the engine hold this offline Kafka image, built by this revision of the harness? */
+export async function localKafkaImageCurrent(ref: string): Promise<boolean> {
+  const r = await runCommand('docker', ['image', 'inspect', '--format', `{{ index .Config.Labels "${KAFKA_IMAGE_REV_LABEL}" }}`, ref], { timeoutMs: MINUTE });
+  return r.code === 0 && r.stdout.trim() === KAFKA_IMAGE_REV;
 }
 
 /** Does the local Docker engine hold this image? (false too when docker is missing or not running) */
@@ -60,7 +74,7 @@ export async function buildLocalImages(opts: BuildOptions): Promise<{ kafka: str
   const toxiproxy = LOCAL_TOXIPROXY_IMAGE(opts.toxiproxyVersion);
   const built: string[] = [];
   await requireDocker();
-  const needed = async (ref: string) => opts.force === true || !(await imageExists(ref));
+  const needed = async (ref: string) => opts.force === true || !(await (ref === kafka ? localKafkaImageCurrent(ref) : imageExists(ref)));
   if (!(await needed(kafka)) && !(await needed(toxiproxy))) return { kafka, toxiproxy, built };
 
   fs.mkdirSync(opts.cacheDir, { recursive: true });
@@ -236,7 +250,7 @@ exec ${KAFKA_DIR}/bin/kafka-server-start.sh "$config"
 function kafkaDockerfile(kafkaVersion: string): string {
   return [
     `FROM ${LOCAL_JRE_IMAGE}`,
-    `LABEL ${IMAGE_LABEL} kafka-chaos.kafka-version=${kafkaVersion}`,
+    `LABEL ${IMAGE_LABEL} kafka-chaos.kafka-version=${kafkaVersion} ${KAFKA_IMAGE_REV_LABEL}=${KAFKA_IMAGE_REV}`,
     '# appuser (uid 1000), as in the official image',
     "RUN echo 'appuser:x:1000:1000:Kafka:/home/appuser:/bin/sh' >> /etc/passwd \\",
     " && echo 'appuser:x:1000:' >> /etc/group \\",
@@ -272,10 +286,7 @@ async function buildKafkaImage(ref: string, ctx: string, opts: BuildOptions): Pr
   const script = (file: string, text: string) => fs.writeFileSync(path.join(ctx, file), text, { mode: 0o755 });
   script('bin/kafka-server-start.sh', javaLauncher('Starts a Kafka node: kafka-server-start.sh <server.properties>', 'kafka.Kafka', BROKER_DEFAULTS));
   script('bin/kafka-storage.sh', javaLauncher('Formats or inspects a log directory: kafka-storage.sh format ...', 'kafka.tools.StorageTool', TOOL_DEFAULTS));
-  script(
-    'bin/kafka-metadata-quorum.sh',
-    javaLauncher('Describes the KRaft quorum: kafka-metadata-quorum.sh --bootstrap-server ... describe --status', 'org.apache.kafka.tools.MetadataQuorumCommand', TOOL_DEFAULTS),
-  );
+  for (const [name, tool] of Object.entries(KAFKA_TOOLS)) script(`bin/${name}.sh`, javaLauncher(tool.usage, tool.main, TOOL_DEFAULTS));
   script('docker/run', DOCKER_RUN);
   fs.writeFileSync(path.join(ctx, 'config', 'log4j2.properties'), BROKER_LOG4J2);
   fs.writeFileSync(path.join(ctx, 'config', 'tools-log4j2.properties'), TOOLS_LOG4J2);

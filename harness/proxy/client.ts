@@ -1,11 +1,11 @@
-// A small client for Toxiproxy's HTTP API (proxies and toxics).
+// Toxiproxy through toxiproxy-node-client, the ecosystem's client for its HTTP API.
+// What the harness adds around it: every request has a deadline whose timer keeps the
+// process alive (a request hanging on a half-open connection must fail, and must not let
+// Node's event loop drain mid-run), errors say which request failed, and proxies are
+// addressed by name (the library wants the proxy object, which is kept per name).
+import { Toxiproxy, type ICreateProxyBody, type Proxy } from 'toxiproxy-node-client';
 
-export interface ProxySpec {
-  name: string;
-  listen: string;
-  upstream: string;
-  enabled?: boolean;
-}
+export type ProxySpec = ICreateProxyBody;
 
 export interface Toxic {
   name: string;
@@ -15,38 +15,52 @@ export interface Toxic {
   attributes: Record<string, number>;
 }
 
+export interface ProxyState {
+  enabled: boolean;
+  listen: string;
+  upstream: string;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
 /**
- * A fetch with a timeout whose timer keeps the process alive: AbortSignal.timeout's timer
- * does not, so a request waiting on a half-open connection could let Node exit mid-run.
+ * Runs one request with a deadline whose timer keeps the process alive (AbortSignal.timeout's
+ * would not), and names the request in its error.
  */
-async function fetchWithin(url: string, init: RequestInit, ms: number): Promise<Response> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error(`no answer from ${url} within ${ms / 1000}s`)), ms);
+async function within<T>(what: string, ms: number, request: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Toxiproxy ${what}: no answer within ${ms / 1000}s`)), ms);
+  });
   try {
-    const res = await fetch(url, { ...init, signal: abort.signal });
-    await res.clone().arrayBuffer();
-    return res;
+    return await Promise.race([request(), deadline]);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(msg.startsWith('Toxiproxy ') ? msg : `Toxiproxy ${what} failed: ${msg}`);
   } finally {
     clearTimeout(timer);
   }
 }
 
 export class ToxiproxyClient {
-  constructor(readonly apiUrl: string) {}
+  private readonly api: Toxiproxy;
+  /** proxies by name, as last created or read: the library addresses a proxy through its object */
+  private readonly known = new Map<string, Proxy>();
 
-  private async call(method: string, route: string, body?: unknown): Promise<unknown> {
-    const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    const res = await fetchWithin(`${this.apiUrl}${route}`, init, 10_000);
-    const text = await res.text();
-    if (!res.ok) throw new Error(`Toxiproxy ${method} ${route} failed: HTTP ${res.status} ${text.trim()}`);
-    return text.length > 0 ? JSON.parse(text) : undefined;
+  constructor(
+    readonly apiUrl: string,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {
+    this.api = new Toxiproxy(apiUrl);
   }
 
+  private call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    return within(what, this.timeoutMs, request);
+  }
+
+  /** Toxiproxy's version, e.g. 2.12.0 (also the readiness probe: fails fast while it is starting) */
   async version(): Promise<string> {
-    const res = await fetchWithin(`${this.apiUrl}/version`, {}, 2000);
-    if (!res.ok) throw new Error(`Toxiproxy /version: HTTP ${res.status}`);
-    const text = (await res.text()).trim();
+    const text = (await within('GET /version', 2000, () => this.api.getVersion())).trim();
     try {
       const parsed = JSON.parse(text) as { version?: string };
       return parsed.version ?? text;
@@ -55,28 +69,46 @@ export class ToxiproxyClient {
     }
   }
 
-  createProxy(spec: ProxySpec): Promise<unknown> {
-    return this.call('POST', '/proxies', { enabled: true, ...spec });
+  /** Creates every proxy in one request (Toxiproxy's populate). */
+  async createProxies(specs: ProxySpec[]): Promise<void> {
+    const created = await this.call('POST /populate', () => this.api.populate(specs.map((s) => ({ enabled: true, ...s }))));
+    for (const [name, proxy] of Object.entries(created)) this.known.set(name, proxy);
   }
 
-  setEnabled(name: string, enabled: boolean): Promise<unknown> {
-    return this.call('POST', `/proxies/${encodeURIComponent(name)}`, { enabled });
+  private async proxy(name: string): Promise<Proxy> {
+    const p = this.known.get(name) ?? (await this.call(`GET /proxies/${name}`, () => this.api.get(name)));
+    this.known.set(name, p);
+    return p;
   }
 
-  addToxic(proxy: string, toxic: Toxic): Promise<unknown> {
-    return this.call('POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, { toxicity: 1, ...toxic });
+  async setEnabled(name: string, enabled: boolean): Promise<void> {
+    const p = await this.proxy(name);
+    this.known.set(name, await this.call(`POST /proxies/${name} (enabled ${enabled})`, () => p.update({ enabled, listen: p.listen, upstream: p.upstream })));
   }
 
-  removeToxic(proxy: string, toxic: string): Promise<unknown> {
-    return this.call('DELETE', `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(toxic)}`);
+  async addToxic(proxy: string, toxic: Toxic): Promise<void> {
+    const p = await this.proxy(proxy);
+    await this.call(`POST /proxies/${proxy}/toxics (${toxic.name})`, () => p.addToxic({ toxicity: 1, ...toxic }));
+  }
+
+  async removeToxic(proxy: string, toxic: string): Promise<void> {
+    const p = await this.proxy(proxy);
+    await this.call(`DELETE /proxies/${proxy}/toxics/${toxic}`, async () => (await p.getToxic(toxic)).remove());
   }
 
   /** Re-enables every proxy and removes every toxic. */
-  reset(): Promise<unknown> {
-    return this.call('POST', '/reset');
+  async reset(): Promise<void> {
+    await this.call('POST /reset', () => this.api.reset());
   }
 
-  async proxies(): Promise<Record<string, { enabled: boolean; toxics: Toxic[] }>> {
-    return (await this.call('GET', '/proxies')) as Record<string, { enabled: boolean; toxics: Toxic[] }>;
+  /** Every proxy with its state, as Toxiproxy reports it. */
+  async proxies(): Promise<Record<string, ProxyState>> {
+    const all = await this.call('GET /proxies', () => this.api.getAll());
+    const out: Record<string, ProxyState> = {};
+    for (const [name, p] of Object.entries(all)) {
+      this.known.set(name, p);
+      out[name] = { enabled: p.enabled, listen: p.listen, upstream: p.upstream };
+    }
+    return out;
   }
 }
