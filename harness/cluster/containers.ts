@@ -85,7 +85,17 @@ export class ContainerBrokers {
 
   async pause(id: number): Promise<void> {
     if (this.state(id) !== 'running') return;
-    await this.get(id).pause();
+    // the cgroup freezer gives up when a process does not stop in time (a JVM in the middle
+    // of an fsync on a busy machine): "unable to freeze"; it succeeds when asked again
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.get(id).pause();
+        break;
+      } catch (err) {
+        if (attempt >= 5 || !/unable to freeze/i.test(String((err as Error).message))) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     this.states.set(id, 'paused');
   }
 

@@ -1,18 +1,22 @@
 // The docker backend: every broker and Toxiproxy in its own container on a network made
-// for the cluster, everything labelled with the run id. Broker configuration comes from
-// the same generator as the local backend; broker data lives on host bind mounts.
+// for the cluster, everything labelled with the run id. testcontainers creates, waits for
+// and removes the network and the containers; what it cannot do (kill with a signal,
+// pause, cut a container off the network, exec a tool) goes through dockerode. Broker
+// configuration comes from the same generator as the local backend; broker data lives on
+// host bind mounts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import type { ToxiproxyClient } from '../proxy/client.ts';
 import { ToxiproxyClient as Client } from '../proxy/client.ts';
-import { HarnessError, PrerequisiteError } from '../util/errors.ts';
+import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { errorMessage, HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { waitFor } from '../util/time.ts';
 import { waitForBrokers } from './admin.ts';
 import { ContainerBrokers, demux, runToolIn } from './containers.ts';
-
+import { configureReaper, LoopbackContainer, startNetwork } from './testcontainers.ts';
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
 import { BROKER_LOG4J2, brokerAddresses, brokerProperties, newClusterId, proxyPlan, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
@@ -106,6 +110,8 @@ interface DockerBroker {
   name: string;
   dir: string;
   addr: BrokerAddresses;
+  /** what testcontainers started; faults it cannot do (kill, pause, disconnect) go through `container` */
+  started: StartedTestContainer | undefined;
   container: Docker.Container | undefined;
   connected: boolean;
 }
@@ -115,8 +121,8 @@ class DockerCluster implements Cluster {
   readonly capabilities = DOCKER_CAPABILITIES;
   readonly versions: Record<string, string>;
   private readonly prefix: string;
-  private network: Docker.Network | undefined;
-  private toxiContainer: Docker.Container | undefined;
+  private network: StartedNetwork | undefined;
+  private toxi: StartedTestContainer | undefined;
   private client: Client | undefined;
   private readonly brokers = new Map<number, DockerBroker>();
   private disposed = false;
@@ -152,7 +158,9 @@ class DockerCluster implements Cluster {
     fs.mkdirSync(spec.dir, { recursive: true });
     const engine = await this.docker.version();
     this.versions.dockerEngine = engine.Version;
-    this.network = await this.docker.createNetwork({ Name: `${this.prefix}-net`, Driver: 'bridge', Labels: this.labels, CheckDuplicate: true });
+    this.versions.testcontainers = await configureReaper(this.docker);
+    this.network = await startNetwork(`${this.prefix}-net`);
+    const network = this.network;
     const toxiName = `${this.prefix}-toxiproxy`;
     // client proxies are published on 127.0.0.1 under the same port number, so the address
     // a broker advertises to clients is the one the host's agents can reach
@@ -175,65 +183,78 @@ class DockerCluster implements Cluster {
                 : { host: toxiName, port: controllerProxyPort(id, w.controllerFrom) },
         }),
         container: undefined,
+        started: undefined,
         connected: true,
       });
     }
-    const exposed: Record<string, object> = { [`${TOXI_API}/tcp`]: {} };
-    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = { [`${TOXI_API}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(apiPort) }] };
-    for (const b of this.brokers.values()) {
-      const p = b.addr.proxy.client.port;
-      exposed[`${p}/tcp`] = {};
-      bindings[`${p}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: String(p) }];
-    }
-    this.toxiContainer = await this.docker.createContainer({
-      name: toxiName,
-      Hostname: toxiName,
-      Image: this.images.toxiproxy,
-      Cmd: ['-host=0.0.0.0', `-port=${TOXI_API}`],
-      Labels: this.labels,
-      ExposedPorts: exposed,
-      HostConfig: { NetworkMode: this.network.id, PortBindings: bindings },
-      NetworkingConfig: { EndpointsConfig: { [`${this.prefix}-net`]: { Aliases: [toxiName] } } },
-    });
-    await this.toxiContainer.start();
+    const published = [{ container: TOXI_API, host: apiPort }, ...[...this.brokers.values()].map((b) => ({ container: b.addr.proxy.client.port, host: b.addr.proxy.client.port }))];
+    this.toxi = await new LoopbackContainer(this.images.toxiproxy)
+      .withName(toxiName)
+      .withHostname(toxiName)
+      .withNetwork(network)
+      .withNetworkAliases(toxiName)
+      .withLabels(this.labels)
+      .withCommand(['-host=0.0.0.0', `-port=${TOXI_API}`])
+      .withLoopbackPorts(...published)
+      // its log says when the API listens; the API itself is probed below on 127.0.0.1 (testcontainers'
+      // idea of the Docker host may be a bridge address, where nothing is published)
+      .withWaitStrategy(Wait.forLogMessage(/Starting Toxiproxy HTTP server/))
+      .withStartupTimeout(30_000)
+      .start()
+      .catch((err: unknown) => {
+        throw new HarnessError(`the Toxiproxy container did not start (image ${this.images.toxiproxy}): ${errorMessage(err)}`);
+      });
     this.client = new Client(`http://127.0.0.1:${apiPort}`);
     const client = this.client;
     this.versions.toxiproxy = await waitFor({
-      timeoutMs: 30_000,
+      timeoutMs: 15_000,
       intervalMs: 200,
       signal: spec.signal,
       check: () => client.version(),
-      describeFailure: (e) => `the Toxiproxy container did not answer on 127.0.0.1:${apiPort} within 30s (${(e as Error)?.message})`,
+      describeFailure: (e) => `the Toxiproxy container did not answer on 127.0.0.1:${apiPort} within 15s (${errorMessage(e)})`,
     });
     const nodes = new Map([...this.brokers.values()].map((b) => [b.id, b.addr]));
-    for (const p of proxyPlan(nodes, { listenHost: '0.0.0.0', upstreamHost: (id) => this.brokers.get(id)!.name })) await client.createProxy(p);
+    await client.createProxies(proxyPlan(nodes, { listenHost: '0.0.0.0', upstreamHost: (id) => this.brokers.get(id)!.name }));
     const clusterId = newClusterId();
     const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined;
-    for (const b of this.brokers.values()) {
+    const definitions = [...this.brokers.values()].map((b) => {
       fs.mkdirSync(path.join(b.dir, 'data'), { recursive: true });
       const props = brokerProperties({ nodeId: b.id, nodes, logDir: '/kc/data', brokers: spec.brokers, overrides: spec.brokerProperties });
       fs.writeFileSync(path.join(b.dir, 'server.properties'), renderProperties(props));
       fs.writeFileSync(path.join(b.dir, 'log4j2.properties'), BROKER_LOG4J2);
-      b.container = await this.docker.createContainer({
-        name: b.name,
-        Hostname: b.name,
-        Image: this.images.kafka,
-        ...(user ? { User: user } : {}),
-        Entrypoint: ['/bin/sh', '-c'],
-        Cmd: [
+      const c = new GenericContainer(this.images.kafka)
+        .withName(b.name)
+        .withHostname(b.name)
+        .withNetwork(network)
+        .withNetworkAliases(b.name)
+        .withLabels({ ...this.labels, 'kafka-chaos.broker': String(b.id) })
+        .withEntrypoint(['/bin/sh', '-c'])
+        .withCommand([
           `/opt/kafka/bin/kafka-storage.sh format --ignore-formatted --cluster-id=${clusterId} --config /kc/server.properties && exec /opt/kafka/bin/kafka-server-start.sh /kc/server.properties`,
-        ],
+        ])
         // LOG_DIR: the official image's scripts write GC logs there; it must be writable by the host user
-        Env: ['KAFKA_LOG4J_OPTS=-Dlog4j2.configurationFile=/kc/log4j2.properties', 'KAFKA_HEAP_OPTS=-Xms256m -Xmx768m', 'HOME=/tmp', 'LOG_DIR=/kc/logs'],
-        Labels: { ...this.labels, 'kafka-chaos.broker': String(b.id) },
-        HostConfig: { NetworkMode: this.network.id, Binds: [`${b.dir}:/kc`] },
-        NetworkingConfig: { EndpointsConfig: { [`${this.prefix}-net`]: { Aliases: [b.name] } } },
-      });
+        .withEnvironment({ KAFKA_LOG4J_OPTS: '-Dlog4j2.configurationFile=/kc/log4j2.properties', KAFKA_HEAP_OPTS: '-Xms256m -Xmx768m', HOME: '/tmp', LOG_DIR: '/kc/logs' })
+        .withBindMounts([{ source: b.dir, target: '/kc' }])
+        // every broker of the quorum starts at once; the wait is for each one's own start-up
+        .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+        .withStartupTimeout(180_000);
+      return { b, c: user ? c.withUser(user) : c };
+    });
+    const starts = await Promise.allSettled(
+      definitions.map(async ({ b, c }) => {
+        b.started = await c.start();
+        b.container = this.docker.getContainer(b.started.getId());
+        this.ops.set(b.id, 'running');
+      }),
+    );
+    const failed = starts.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      // a container that exited says why in its log
+      const b = definitions[failed]!.b;
+      const reason = errorMessage((starts[failed] as PromiseRejectedResult).reason);
+      const c = b.container ?? (await this.containerNamed(b.name));
+      throw new HarnessError(`broker ${b.id} (${b.name}) did not start: ${reason}${c ? `\n${await this.logTail(c)}` : ''}`);
     }
-    await Promise.all([...this.brokers.values()].map(async (b) => {
-      await b.container!.start();
-      this.ops.set(b.id, 'running');
-    }));
     await waitForBrokers({
       bootstrap: this.bootstrapServers,
       count: spec.brokers,
@@ -241,14 +262,13 @@ class DockerCluster implements Cluster {
       signal: spec.signal,
       fatal: () => undefined,
       describe: () => 'see the broker logs in the run directory',
-    }).catch(async (err: unknown) => {
-      // a container that exited says why in its log
-      for (const b of this.brokers.values()) {
-        const info = await b.container!.inspect().catch(() => undefined);
-        if (info && !info.State.Running) throw new HarnessError(`broker ${b.id} (${b.name}) exited during start-up with code ${info.State.ExitCode}: ${await this.logTail(b.container!)}`);
-      }
-      throw err;
     });
+  }
+
+  /** A container of this cluster by name, also one testcontainers created but did not hand over (it failed to start). */
+  private async containerNamed(name: string): Promise<Docker.Container | undefined> {
+    const found = await this.docker.listContainers({ all: true, filters: JSON.stringify({ name: [`^/${name}$`] }) }).catch(() => []);
+    return found[0] ? this.docker.getContainer(found[0].Id) : undefined;
   }
 
   private async logTail(c: Docker.Container, lines = 20): Promise<string> {
@@ -296,14 +316,14 @@ class DockerCluster implements Cluster {
   async disconnect(id: number): Promise<void> {
     const b = this.broker(id);
     if (!b.connected) return;
-    await this.network!.disconnect({ Container: b.container!.id, Force: true });
+    await this.docker.getNetwork(this.network!.getId()).disconnect({ Container: b.container!.id, Force: true });
     b.connected = false;
   }
 
   async reconnect(id: number): Promise<void> {
     const b = this.broker(id);
     if (b.connected) return;
-    await this.network!.connect({ Container: b.container!.id, EndpointConfig: { Aliases: [b.name] } });
+    await this.docker.getNetwork(this.network!.getId()).connect({ Container: b.container!.id, EndpointConfig: { Aliases: [b.name] } });
     b.connected = true;
   }
 
@@ -335,14 +355,17 @@ class DockerCluster implements Cluster {
     if (this.disposed) return;
     this.disposed = true;
     // keep the logs: containers are removed below
-    for (const b of this.brokers.values()) {
-      if (!b.container) continue;
-      fs.writeFileSync(this.brokerLog(b.id), await this.fullLog(b.container));
-    }
-    if (this.toxiContainer) fs.writeFileSync(path.join(this.spec.dir, 'toxiproxy.log'), await this.fullLog(this.toxiContainer));
-    const containers = [...[...this.brokers.values()].map((b) => b.container), this.toxiContainer].filter((c): c is Docker.Container => c !== undefined);
-    await Promise.all(containers.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
-    if (this.network) await this.network.remove().catch(() => undefined);
+    const brokers = await Promise.all([...this.brokers.values()].map(async (b) => ({ b, c: b.container ?? (await this.containerNamed(b.name)) })));
+    for (const { b, c } of brokers) if (c) fs.writeFileSync(this.brokerLog(b.id), await this.fullLog(c));
+    const toxi = this.toxi ? this.docker.getContainer(this.toxi.getId()) : await this.containerNamed(`${this.prefix}-toxiproxy`);
+    if (toxi) fs.writeFileSync(path.join(this.spec.dir, 'toxiproxy.log'), await this.fullLog(toxi));
+    // testcontainers stops and removes what it started; a container it never handed over
+    // (its start failed) is removed here by name
+    await Promise.all([
+      ...brokers.map(({ b, c }) => (b.started ? b.started.stop({ remove: true, removeVolumes: true, timeout: 0 }) : c?.remove({ force: true, v: true }))),
+      this.toxi ? this.toxi.stop({ remove: true, removeVolumes: true, timeout: 0 }) : toxi?.remove({ force: true, v: true }),
+    ].map((p) => Promise.resolve(p).catch(() => undefined)));
+    if (this.network) await this.network.stop().catch(() => undefined);
     if (!this.keepData) for (const b of this.brokers.values()) fs.rmSync(path.join(b.dir, 'data'), { recursive: true, force: true });
   }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { dockerAnswers, RUN_LABEL } from '../cluster/docker.ts';
+import { NETWORK_NAME } from '../cluster/testcontainers.ts';
 import { findMarkedProcesses } from '../util/proc.ts';
 
 export interface RunRecord {
@@ -92,22 +93,30 @@ export async function cleanLeftovers(cacheDir: string, opts: { all?: boolean; ru
   return report;
 }
 
-/** Removes every container, network and volume labelled by a run that `select` picks. */
+/**
+ * Removes every container and volume labelled by a run that `select` picks, and the
+ * networks those containers were on (testcontainers creates them, with its own labels).
+ */
 async function cleanDocker(report: CleanReport, select: (runId: string) => boolean): Promise<void> {
   const docker = new Docker();
   if (!(await dockerAnswers(docker, 2000))) return;
   const filters = JSON.stringify({ label: [RUN_LABEL] });
+  const networksOf = new Map<string, string>();
   for (const c of await docker.listContainers({ all: true, filters })) {
     const runId = c.Labels[RUN_LABEL] ?? '';
     if (!select(runId)) continue;
+    for (const name of Object.keys(c.NetworkSettings?.Networks ?? {})) networksOf.set(name, runId);
     await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
     report.removedDocker.push({ kind: 'container', name: (c.Names[0] ?? c.Id).replace(/^\//, ''), runId });
   }
-  for (const n of await docker.listNetworks({ filters })) {
-    const runId = n.Labels?.[RUN_LABEL] ?? '';
-    if (!select(runId)) continue;
+  // the run's networks, and any cluster network no container uses any more (a run killed
+  // between creating its network and its containers)
+  for (const n of await docker.listNetworks()) {
+    if (!NETWORK_NAME.test(n.Name)) continue;
+    const info = await docker.getNetwork(n.Id).inspect().catch(() => undefined);
+    if (!info || Object.keys(info.Containers ?? {}).length > 0) continue;
     await docker.getNetwork(n.Id).remove().catch(() => undefined);
-    report.removedDocker.push({ kind: 'network', name: n.Name, runId });
+    report.removedDocker.push({ kind: 'network', name: n.Name, runId: networksOf.get(n.Name) ?? '' });
   }
   const volumes = await docker.listVolumes({ filters });
   for (const v of volumes.Volumes ?? []) {

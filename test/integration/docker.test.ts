@@ -6,6 +6,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RUN_LABEL } from '../../harness/cluster/docker.ts';
+import { NETWORK_NAME } from '../../harness/cluster/testcontainers.ts';
 import type { RunResult } from '../../harness/report/types.ts';
 import { BIN, REPO, runCli, startCli, tempDir } from '../support/cli.ts';
 import { dockerPrerequisites } from '../support/prereq.ts';
@@ -13,10 +14,14 @@ import { dockerPrerequisites } from '../support/prereq.ts';
 const prereq = await dockerPrerequisites();
 const docker = new Docker();
 
+/**
+ * What a run left in Docker: its containers and volumes (by the run label), and cluster
+ * networks (testcontainers names them kc-<hex>-net; no other run is going meanwhile).
+ */
 async function leftovers(runId: string) {
   const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
-  const [containers, networks, volumes] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
-  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+  const [containers, networks, volumes] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks(), docker.listVolumes({ filters })]);
+  return { containers: containers.length, networks: networks.filter((n) => NETWORK_NAME.test(n.Name)).length, volumes: (volumes.Volumes ?? []).length };
 }
 
 describe.skipIf(!prereq.ok)('docker backend', () => {
@@ -98,13 +103,21 @@ profiles:
     await cli.waitFor(/workload \d+\.\d+s\/60\.0s \| sent [1-9]/, 240_000);
     cli.child.kill('SIGKILL');
     await cli.done;
-    const before = await leftovers(runId);
-    expect(before.containers).toBe(4); // 3 brokers and Toxiproxy
-    expect(before.networks).toBe(1);
-    const clean = await runCli(['clean']);
-    expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain(`of run ${runId}`);
-    expect(await leftovers(runId)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    let cleaned = false;
+    try {
+      const before = await leftovers(runId);
+      expect(before.containers).toBe(4); // 3 brokers and Toxiproxy
+      expect(before.networks).toBe(1);
+      const clean = await runCli(['clean']);
+      cleaned = true;
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toContain(`removed network`);
+      expect(clean.stdout).toContain(`of run ${runId}`);
+      expect(await leftovers(runId)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    } finally {
+      // a failed expectation must not leave a cluster running
+      if (!cleaned) await runCli(['clean']);
+    }
   });
 });
 
