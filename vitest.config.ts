@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     // integration tests start real clusters: one at a time on a small machine
     fileParallelism: false,

@@ -1,7 +1,7 @@
 // The final read: a fresh consumer reads every partition from its log start offset to
 // its high watermark, after every producer has stopped and every fault is healed.
 import crypto from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { ClusterAdmin } from '../cluster/admin.ts';
 import { parseMessageId } from '../agents/consumer.ts';
 import type { FinalRead, LogRecord, PartitionRead } from '../ledger/events.ts';
@@ -14,7 +14,10 @@ export async function finalRead(opts: {
   isolation: 'read_uncommitted' | 'read_committed';
   timeoutMs: number;
   signal?: AbortSignal;
+  /** the message id a record carries, null for a record that is not the run's; default: the harness' own payload */
+  idOf?: (m: KafkaMessage) => string | null;
 }): Promise<FinalRead> {
+  const idOf = opts.idOf ?? ((m: KafkaMessage) => parseMessageId(m.value, opts.runId));
   await using admin = new ClusterAdmin(opts.bootstrap);
   const before = await admin.offsets(opts.topic);
   const remaining = new Set(before.filter((p) => p.high > p.low).map((p) => p.partition));
@@ -49,7 +52,7 @@ export async function finalRead(opts: {
               for (const m of batch.messages) {
                 const o = Number(m.offset);
                 if (o >= hw) continue; // beyond what this read set out to cover
-                const id = parseMessageId(m.value, opts.runId);
+                const id = idOf(m);
                 const rec: LogRecord = { p, o, id };
                 if (id === null) rec.raw = m.value ? m.value.toString('utf8').slice(0, 200) : '(null)';
                 byPartition.get(p)?.set(o, rec);

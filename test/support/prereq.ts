@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { missingLocalPrerequisites } from '../../harness/provision/prereq.ts';
 import { readEnvironment } from '../../harness/util/env.ts';
 
 /**
@@ -7,19 +7,8 @@ import { readEnvironment } from '../../harness/util/env.ts';
  * must run, so a missing prerequisite fails instead.
  */
 export function clusterPrerequisites(): { ok: boolean; reason: string } {
-  const missing: string[] = [];
-  const has = (cmd: string, args: string[]) => {
-    try {
-      execFileSync(cmd, args, { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const missing = missingLocalPrerequisites();
   const env = readEnvironment();
-  if (!has(env.javaHome ? `${env.javaHome}/bin/java` : 'java', ['-version'])) missing.push('Java 17+ (java)');
-  if (!has('toxiproxy-server', ['-version']) && !has('go', ['version'])) missing.push('Go or toxiproxy-server');
-  if (!env.kafkaHome && !has('mvn', ['-v'])) missing.push('Maven (mvn) or KAFKA_HOME');
   if (missing.length === 0) return { ok: true, reason: '' };
   const reason = `integration tests need ${missing.join(', ')}`;
   if (env.ci) throw new Error(`${reason}, and CI=true: they must run in CI, not skip`);
