@@ -73,7 +73,7 @@ export interface Cluster extends AsyncDisposable {
    * against the cluster and returns what it printed (capability admin-tools); `{bootstrap}`
    * in the arguments is replaced by a bootstrap address the tool can reach
    */
-  runTool?(tool: string, args: string[]): Promise<string>;
+  runTool?(tool: string, args: string[], opts?: { timeoutMs?: number }): Promise<string>;
 }
 
 export interface ClusterBackend {

@@ -249,13 +249,13 @@ class LocalCluster implements Cluster {
     b.paused = false;
   }
 
-  async runTool(tool: string, args: string[]): Promise<string> {
+  async runTool(tool: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
     const main = kafkaTool(tool)?.main;
     if (!main) throw new HarnessError(`the local backend does not know Kafka's tool ${tool}`);
     const r = await runCommand(
       this.java.bin,
       ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${path.join(this.spec.dir, 'log4j2.properties')}`, main, ...args.map((a) => a.replaceAll('{bootstrap}', this.bootstrapServers.join(',')))],
-      { timeoutMs: 60_000 },
+      { timeoutMs: opts.timeoutMs ?? 60_000 },
     );
     if (r.code !== 0) throw new HarnessError(`${tool} failed (exit ${r.code}): ${(r.stdout + r.stderr).slice(-800)}`);
     return r.stdout;

@@ -37,7 +37,7 @@ export interface BuildOptions {
  * The revision of the offline Kafka image's contents (its launcher scripts): an image of an
  * older revision is rebuilt, so a harness that needs a new tool never runs an image without it.
  */
-export const KAFKA_IMAGE_REV = '2';
+export const KAFKA_IMAGE_REV = '3';
 const KAFKA_IMAGE_REV_LABEL = 'kafka-chaos.image-rev';
 
 /** Does the engine hold this offline Kafka image, built by this revision of the harness? */

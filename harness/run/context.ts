@@ -63,7 +63,7 @@ export class ProfileContext {
   /** wall clock when the producers were told to stop */
   workloadEnd = 0;
   read: FinalRead | undefined;
-  /** the cluster's features, asked for while the final read runs */
+  /** the cluster's features, asked for while the topic and the agents start */
   features: Promise<KafkaFeatures> | undefined;
 
   constructor(

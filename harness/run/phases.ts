@@ -48,6 +48,11 @@ const startCluster: Phase = {
       await cluster[Symbol.asyncDispose]();
     });
     ctx.result.versions = { ...cluster.versions, kafkajs: kafkajsVersion() };
+    // the features do not change during a run; asking costs a JVM start (local), so it
+    // runs while the topic is created and the agents start, and is awaited at the end
+    const features = probeFeatures(cluster, ctx.result.brokerConfig);
+    ctx.features = features;
+    ctx.teardown.defer('features probe', async () => void (await features));
     const admin = new ClusterAdmin(cluster.bootstrapServers);
     ctx.admin = admin;
     ctx.teardown.defer('admin client', () => admin[Symbol.asyncDispose]());
@@ -210,12 +215,6 @@ const readLog: Phase = {
   async run(ctx) {
     const cluster = ctx.need(ctx.cluster, 'the cluster');
     ctx.log('final read of every partition');
-    // the features do not change during a run; asking for them costs a JVM, so it runs alongside the read
-    if (!ctx.features) {
-      const features = probeFeatures(cluster, ctx.result.brokerConfig);
-      ctx.features = features;
-      ctx.teardown.defer('features probe', async () => void (await features));
-    }
     const read = await finalRead({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, runId: ctx.opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: ctx.opts.signal });
     ctx.read = read;
     ctx.result.partitions = read.partitions;

@@ -1,0 +1,174 @@
+// Benchmark on a real local cluster (timings belong here, never in a test): the final
+// read against Kafka's own console consumer, the tracked producer agent against plain
+// kafkajs with the same settings (and Kafka's Java perf tool as the machine's ceiling),
+// and the time a 10k-message profile spends outside its workload. Run with `npm run bench`.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { AgentHandle } from '../../harness/agents/handle.ts';
+import { resolveProducer } from '../../harness/agents/kafkajs-driver.ts';
+import type { ProducerStats } from '../../harness/agents/protocol.ts';
+import { clusterPrerequisites, runExperiment, startCluster, type ChaosCluster } from '../../harness/index.ts';
+import { finalRead } from '../../harness/run/final-read.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const READ_RECORDS = Number(process.env.BENCH_READ_RECORDS ?? 1_000_000);
+const MESSAGE_SIZE = 200;
+
+const cpus = os.cpus();
+const machine = `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const prereq = clusterPrerequisites();
+if (!prereq.ok) {
+  say(`cluster bench skipped: it needs ${prereq.missing.join(', ')}`);
+  process.exit(process.env.CI === 'true' ? 1 : 0);
+}
+
+/** The agent's message payload, so the final read parses what it parses in a run. */
+function payload(runId: string, producerId: string, seq: number): string {
+  const base = JSON.stringify({ runId, producerId, seq, sentAt: Date.now() });
+  return base.length >= MESSAGE_SIZE ? base : JSON.stringify({ runId, producerId, seq, sentAt: Date.now(), pad: 'x'.repeat(MESSAGE_SIZE - base.length - 9) });
+}
+
+/**
+ * Plain kafkajs at its best with the agent's settings: per partition, batches of up to
+ * batch.size bytes, up to max.in.flight sends under way, no ledger, no tracking.
+ */
+async function untracked(producer: Producer, topic: string, opts: { runId: string; partitions: number; seconds?: number; count?: number }): Promise<{ acked: number; ms: number }> {
+  const settings = resolveProducer({ acks: -1, 'enable.idempotence': true });
+  const perBatch = Math.max(1, Math.floor(settings.batchBytes / MESSAGE_SIZE));
+  const until = opts.seconds !== undefined ? Date.now() + opts.seconds * 1000 : Infinity;
+  const limit = opts.count ?? Infinity;
+  let seq = 0;
+  let acked = 0;
+  const started = Date.now();
+  const lane = async (partition: number) => {
+    while (Date.now() < until && seq < limit) {
+      const n = Math.min(perBatch, limit - seq);
+      const messages = Array.from({ length: n }, () => {
+        const s = seq++;
+        return { partition, key: `u0:${s}`, value: payload(opts.runId, 'u0', s) };
+      });
+      await producer.send({ topic, acks: -1, messages });
+      acked += n;
+    }
+  };
+  const lanes: Promise<void>[] = [];
+  for (let p = 0; p < opts.partitions; p++) for (let i = 0; i < settings.maxInFlightRequests; i++) lanes.push(lane(p));
+  await Promise.all(lanes);
+  return { acked, ms: Date.now() - started };
+}
+
+async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> {
+  const bootstrap = cluster.bootstrapServers;
+  for (const t of ['perf-java', 'perf-untracked', 'perf-tracked']) await cluster.createTopic(t, { partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': 2 } });
+  // the machine's ceiling: Kafka's own Java producer, same acks, idempotence, batching
+  const java = await cluster.cluster.runTool!('kafka-producer-perf-test', [
+    '--topic', 'perf-java', '--num-records', String(40_000 * SECONDS), '--record-size', String(MESSAGE_SIZE), '--throughput', '-1',
+    '--producer-props', 'bootstrap.servers={bootstrap}', 'acks=all', 'enable.idempotence=true', 'linger.ms=5', 'batch.size=16384', 'max.in.flight.requests.per.connection=5',
+  ], { timeoutMs: 600_000 });
+  const javaRate = Number(/([\d.]+) records\/sec/.exec(java.trim().split('\n').pop() ?? '')?.[1] ?? NaN);
+
+  const kafka = new Kafka({ clientId: 'bench-untracked', brokers: bootstrap, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  await producer.connect();
+  const plain = await untracked(producer, 'perf-untracked', { runId: cluster.runId, partitions: 3, seconds: SECONDS });
+  await producer.disconnect();
+  const plainRate = (plain.acked * 1000) / plain.ms;
+
+  // the real producer agent (its own process, ledger and attempt tracking), offered more than it can send
+  const h = new AgentHandle(
+    'p0',
+    {
+      role: 'producer',
+      agentId: 'p0',
+      runId: cluster.runId,
+      bootstrap,
+      topic: 'perf-tracked',
+      partitions: 3,
+      rate: 200_000,
+      messageSize: MESSAGE_SIZE,
+      ledgerFile: path.join(dir, 'p0.jsonl'),
+      producer: resolveProducer({ acks: -1, 'enable.idempotence': true }),
+    },
+    dir,
+    cluster.runId,
+  );
+  await h.start();
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const ackedAtEnd = (h.stats as ProducerStats | undefined)?.acked ?? 0;
+  const trackedMs = Date.now() - t0;
+  await h.stop(5000);
+  const trackedRate = (ackedAtEnd * 1000) / trackedMs;
+
+  say(`producer, acks=all + idempotence, ${MESSAGE_SIZE}-byte messages, 3 partitions x 3 replicas, ${SECONDS} s each:`);
+  say(`  Kafka's Java perf tool (the ceiling): ${fmt(javaRate)} msg/s`);
+  say(`  plain kafkajs, untracked:             ${fmt(plainRate)} msg/s`);
+  say(`  tracked producer agent:               ${fmt(trackedRate)} msg/s`);
+  say(`  tracked / untracked: ${(trackedRate / plainRate).toFixed(2)} (target >= 0.80): ${trackedRate / plainRate >= 0.8 ? 'ok' : 'MISSED'}`);
+}
+
+async function readBench(cluster: ChaosCluster): Promise<void> {
+  await cluster.createTopic('read', { partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': 2 } });
+  const kafka = new Kafka({ clientId: 'bench-fill', brokers: cluster.bootstrapServers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  await producer.connect();
+  await untracked(producer, 'read', { runId: cluster.runId, partitions: 3, count: READ_RECORDS });
+  await producer.disconnect();
+
+  let t = Date.now();
+  const read = await finalRead({ bootstrap: cluster.bootstrapServers, topic: 'read', runId: cluster.runId, isolation: 'read_uncommitted', timeoutMs: 600_000 });
+  const ourMs = Date.now() - t;
+  const ours = read.records.length;
+  if (ours !== READ_RECORDS || read.records.some((r) => r.id === null)) throw new Error(`the final read returned ${ours} records (${READ_RECORDS} written)`);
+
+  t = Date.now();
+  const out = await cluster.cluster.runTool!('kafka-console-consumer', [
+    '--bootstrap-server', '{bootstrap}', '--topic', 'read', '--from-beginning', '--max-messages', String(READ_RECORDS),
+    '--property', 'print.key=true', '--property', 'print.value=false', '--timeout-ms', '60000',
+  ], { timeoutMs: 600_000 });
+  const consoleMs = Date.now() - t;
+  const consoleRecords = out.split('\n').length - 1;
+  const ourRate = (ours * 1000) / ourMs;
+  const consoleRate = (consoleRecords * 1000) / consoleMs;
+  const target = Math.min(300_000, consoleRate / 2);
+  say(`final read of ${fmt(READ_RECORDS)} records (${MESSAGE_SIZE} bytes, 3 partitions):`);
+  say(`  the harness' final read: ${(ourMs / 1000).toFixed(1)} s, ${fmt(ourRate)} records/s`);
+  say(`  Kafka's console consumer: ${(consoleMs / 1000).toFixed(1)} s for ${fmt(consoleRecords)} records, ${fmt(consoleRate)} records/s (JVM start included)`);
+  say(`  target: >= ${fmt(target)} records/s (300k, or half the console consumer, whichever is lower): ${ourRate >= target ? 'ok' : 'MISSED'}`);
+}
+
+async function overheadBench(reports: string): Promise<void> {
+  const result = await runExperiment(
+    {
+      name: 'bench-overhead',
+      cluster: { brokers: 3 },
+      topic: { partitions: 3, replicationFactor: 3 },
+      workload: { duration: '10s', rate: 1000, consumers: 1 },
+      profiles: [{ name: 'safe', producer: { acks: 'all', 'enable.idempotence': true } }],
+    },
+    { backend: 'local', reports },
+  );
+  const p = result.profiles[0]!;
+  if (p.status !== 'ok') throw new Error(`the overhead run did not finish: ${p.status} ${p.error ?? ''}`);
+  const outside = Object.entries(p.durations).filter(([k]) => k !== 'workload' && k !== 'total');
+  const total = outside.reduce((n, [, v]) => n + v, 0);
+  say(`a 10,000-message profile (1000/s for 10 s, 1 producer, 1 consumer), outside its workload:`);
+  say(`  ${(total / 1000).toFixed(1)} s (target <= 12 s): ${total <= 12_000 ? 'ok' : 'MISSED'}`);
+  say(`  ${outside.filter(([, v]) => v >= 100).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+}
+
+say(`machine: ${machine}`);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-chaos-bench-'));
+{
+  await using cluster = await startCluster({ brokers: 3, backend: 'local', dir: path.join(dir, 'cluster') });
+  say(`cluster: 3 brokers, local backend, Kafka ${cluster.cluster.versions.kafka ?? '?'}`);
+  await producerBench(cluster, dir);
+  await readBench(cluster);
+}
+await overheadBench(path.join(dir, 'reports'));
+fs.rmSync(dir, { recursive: true, force: true });
