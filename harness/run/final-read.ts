@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { ClusterAdmin } from '../cluster/admin.ts';
-import { parseMessageId } from '../agents/consumer.ts';
+import { messageIdParser } from '../agents/consumer.ts';
 import type { FinalRead, LogRecord, PartitionRead } from '../ledger/events.ts';
 import { HarnessError } from '../util/errors.ts';
 
@@ -17,7 +17,8 @@ export async function finalRead(opts: {
   /** the message id a record carries, null for a record that is not the run's; default: the harness' own payload */
   idOf?: (m: KafkaMessage) => string | null;
 }): Promise<FinalRead> {
-  const idOf = opts.idOf ?? ((m: KafkaMessage) => parseMessageId(m.value, opts.runId));
+  const ownIds = messageIdParser(opts.runId);
+  const idOf = opts.idOf ?? ((m: KafkaMessage) => ownIds(m.value));
   await using admin = new ClusterAdmin(opts.bootstrap);
   const before = await admin.offsets(opts.topic);
   const remaining = new Set(before.filter((p) => p.high > p.low).map((p) => p.partition));
