@@ -63,7 +63,7 @@ export class ProfileContext {
   /** wall clock when the producers were told to stop */
   workloadEnd = 0;
   read: FinalRead | undefined;
-  /** the cluster's features, asked for while the topic and the agents start */
+  /** the cluster's features, asked for once the cluster is healed and healthy */
   features: Promise<KafkaFeatures> | undefined;
 
   constructor(

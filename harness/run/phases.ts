@@ -48,11 +48,7 @@ const startCluster: Phase = {
       await cluster[Symbol.asyncDispose]();
     });
     ctx.result.versions = { ...cluster.versions, kafkajs: kafkajsVersion() };
-    // the features do not change during a run; asking costs a JVM start (local), so it
-    // runs while the topic is created and the agents start, and is awaited at the end
-    const features = probeFeatures(cluster, ctx.result.brokerConfig);
-    ctx.features = features;
-    ctx.teardown.defer('features probe', async () => void (await features));
+
     const admin = new ClusterAdmin(cluster.bootstrapServers);
     ctx.admin = admin;
     ctx.teardown.defer('admin client', () => admin[Symbol.asyncDispose]());
@@ -195,6 +191,14 @@ const health: Phase = {
 const drainConsumers: Phase = {
   name: 'drain',
   async run(ctx) {
+    // the features do not change during a run (no fault changes them); asking costs a JVM
+    // start, so it runs once every fault is healed and the cluster is healthy, alongside the
+    // drain and the final read, and is awaited when the run settles
+    if (ctx.cluster && !ctx.features) {
+      const features = probeFeatures(ctx.cluster, ctx.result.brokerConfig);
+      ctx.features = features;
+      ctx.teardown.defer('features probe', async () => void (await features));
+    }
     ctx.phase = 'draining';
     ctx.result.drain = await drain(ctx);
     ctx.log(`consumer drain: ${ctx.result.drain.detail}`);
