@@ -2,6 +2,18 @@
 // line to their own ledger file; the reconciler reads them back. Nothing else writes
 // or interprets these files, so this module is the contract between the generator
 // (agents), the nemesis (faults) and the checker (reconcile).
+//
+// The format: JSON lines (UTF-8, one event per line, `\n` after each), as JSON.stringify
+// writes the objects below; final-read.jsonl holds one LogRecord per line the same way.
+// Any valid JSON object per line is read exactly as JSON.parse reads it. The checker's
+// reader (scan.ts) is fastest on the lines as the agents write them today, keys in the
+// order of these interfaces, e.g.
+//   {"e":"attempt","pid":"p0","seq":42,"p":3,"t":1700000000000}
+//   {"e":"ack","pid":"p0","seq":42,"p":3,"o":1234,"t":1700000000005}
+//   {"e":"processed","cid":"c0","id":"p0:42","p":3,"o":1234,"t":1700000000009}
+//   {"p":3,"o":1234,"id":"p0:42"}
+// so an agent that writes its objects in another key order is still read right, only
+// more slowly (every such line goes through JSON.parse).
 
 /** A message id is `${producerId}:${seq}`. */
 export type MessageId = string;

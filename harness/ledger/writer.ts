@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { LedgerEvent } from './events.ts';
+import type { LedgerEvent, LogRecord } from './events.ts';
 
 /**
  * Append-only ledger. Every append is one synchronous write(2) of whole lines, so an
@@ -32,4 +32,32 @@ export class LedgerWriter {
   close(): void {
     fs.closeSync(this.fd);
   }
+}
+
+/**
+ * Writes the records of a final read as JSON lines (final-read.jsonl: one LogRecord per
+ * line, in the order given), in chunks: a run of ten million records is too large for
+ * one string.
+ */
+export function writeRecords(file: string, records: Iterable<LogRecord>): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    let chunk = '';
+    for (const r of records) {
+      chunk += JSON.stringify(r) + '\n';
+      if (chunk.length >= 1 << 20) {
+        writeAll(fd, chunk);
+        chunk = '';
+      }
+    }
+    if (chunk.length > 0) writeAll(fd, chunk);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
 }

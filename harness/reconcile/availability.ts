@@ -20,12 +20,19 @@
 // - Write-unavailability: see `availability` below.
 //
 // Performance: runs hold millions of messages, so per-message state lives in typed arrays
-// indexed by a dense message index; a producer's seqs map to indexes through a dense
-// per-producer table (with a Map only for seqs that do not fit it). Times are integer ms
-// in practice, so the sorts are counting sorts over the time span when it is small, with
-// a comparison sort otherwise: O(n + span) or O(n log n).
+// indexed by a dense message index (MessageFacts): gathered here from the producer ledgers
+// (messageFacts), or by the checker in its own producer passes, and then reduced to
+// windows and latencies (availabilityFrom, which another thread can run: the facts are on
+// shared memory). Times are integer ms in practice, so the sorts are counting sorts over
+// the time span when it is small, with a comparison sort otherwise: O(n + span) or
+// O(n log n); latencies are counted in a histogram.
 
+import { ACK, ATTEMPT, ERROR, OTHER, producerColumns, type ProducerColumns } from '../ledger/columns.ts';
 import type { ProducerEvent } from '../ledger/events.ts';
+import { SeqIndex } from './seq-index.ts';
+import type { AppliedFault } from './types.ts';
+
+const EMPTY_INDEX = new SeqIndex(0);
 
 /** Default longest stretch without an ack that does not count as unavailability. */
 export const DEFAULT_GAP_MS = 1000;
@@ -85,19 +92,45 @@ export interface Availability {
   faults: FaultAvailability[];
 }
 
-interface Producer {
-  pid: string;
-  num: number;
-  /** attempt events of this id (bounds the dense seq table) */
-  attempts: number;
-  /** latest t of any event of this id */
-  lastT: number;
-  /** seq -> message index + 1 (0: none), for integer seqs in [0, limit) */
-  dense: Int32Array;
-  limit: number;
-  /** seq -> message index, for the other seqs */
-  sparse: Map<number, number> | undefined;
+/** Message flags (bits of MessageFacts.flags) that availability reads; the checker keeps more bits in the same byte. */
+export const ATTEMPTED = 1;
+export const ACKED = 4;
+export const ERRORED = 8;
+
+/**
+ * What availability needs to know of each message, by message index in [0, count): the
+ * messages are the indexes with the ATTEMPTED flag (others are skipped). The checker
+ * gathers these in its own passes over the producer ledgers (reconcile.ts); `availability`
+ * gathers them itself. Rare values that differ from the array are in the `*Other` maps.
+ */
+export interface MessageFacts {
+  count: number;
+  flags: Uint8Array;
+  /** producer number per message, and the last event time of each producer number */
+  prodOf: Int32Array;
+  lastT: Float64Array;
+  /** the partition the first attempt event addressed (partOther overrides) */
+  partOf: Int32Array;
+  partOther: Map<number, number>;
+  /** the earliest attempt time */
+  first: Float64Array;
+  /** where ACKED: the earliest ack's time and partition (ackOther overrides) */
+  ackT: Float64Array;
+  ackP: Int32Array;
+  ackOther: Map<number, { t: number; p: number }>;
+  /** where ERRORED: the earliest error time */
+  errT: Float64Array;
+  refusedWrites: number;
+  byCode: Map<string, number>;
 }
+
+export type AvailabilityInput = {
+  workloadStart: number;
+  workloadEnd: number;
+  partitions: number;
+  faults: AppliedFault[];
+  gapMs?: number;
+};
 
 /**
  * Availability of writes over the workload, from the producer ledgers.
@@ -122,173 +155,169 @@ interface Producer {
  * nobody was sending to p, or a producer was dead, is not unavailability. Acks count on the
  * partition their ack event names; partitions outside [0, partitions) are ignored.
  */
-export function availability(input: {
-  producers: ProducerEvent[][];
-  workloadStart: number;
-  workloadEnd: number;
-  partitions: number;
-  faults: Array<{ index: number; action: string; resolved: string; appliedAtMs: number | null; healedAtMs: number | null }>;
-  gapMs?: number;
-}): Availability {
-  const { workloadStart: w0, workloadEnd: w1 } = input;
-  const P = Math.max(0, Math.floor(input.partitions));
-  const gapMs = input.gapMs ?? DEFAULT_GAP_MS;
+export function availability(input: AvailabilityInput & { producers: ProducerEvent[][] }): Availability {
+  return availabilityOf({ ...input, producers: input.producers.map((l) => producerColumns(l)) });
+}
 
+/** `availability` of producer ledgers read as columns (ledger/columns.ts). */
+export function availabilityOf(input: AvailabilityInput & { producers: readonly ProducerColumns[] }): Availability {
+  return availabilityFrom(messageFacts(input.producers), input);
+}
+
+interface Producer {
+  pid: string;
+  num: number;
+  /** attempt events of this id (bounds the dense seq table) */
+  attempts: number;
+  /** seq -> message index */
+  index: SeqIndex;
+}
+
+/** The facts of every message of the producer ledgers (every message here is attempted). */
+export function messageFacts(ledgers: readonly ProducerColumns[]): MessageFacts {
   // ---- pass 0: producer ids, their attempt counts and last event times ---------------
   const producers = new Map<string, Producer>();
   const producerList: Producer[] = [];
+  const lastTs: number[] = [];
   let last: Producer | undefined;
   const producerOf = (pid: string): Producer => {
     let pr = last !== undefined && last.pid === pid ? last : producers.get(pid);
     if (pr === undefined) {
-      pr = { pid, num: producerList.length, attempts: 0, lastT: -Infinity, dense: new Int32Array(0), limit: 0, sparse: undefined };
+      pr = { pid, num: producerList.length, attempts: 0, index: EMPTY_INDEX };
       producers.set(pid, pr);
       producerList.push(pr);
+      lastTs.push(-Infinity);
     }
     last = pr;
     return pr;
   };
+  /** the producer of each pid of a ledger's columns, found once */
+  const localProducers = (c: ProducerColumns): Producer[] => c.pids.map((pid) => producerOf(pid));
   let capacity = 0;
-  for (const ledger of input.producers) {
-    for (const ev of ledger) {
+  for (const c of ledgers) {
+    const local: Array<Producer | undefined> = [];
+    const { kind, pid, t, tBase } = c;
+    for (let k = 0; k < c.length; k++) {
+      const kd = kind[k]!;
+      if (kd !== OTHER) {
+        const pr = (local[pid[k]!] ??= producerOf(c.pids[pid[k]!]!));
+        const tk = tBase + t[k]!;
+        if (tk > lastTs[pr.num]!) lastTs[pr.num] = tk;
+        if (kd === ATTEMPT) {
+          pr.attempts++;
+          capacity++;
+        }
+        continue;
+      }
+      const ev = c.others.get(k)!;
       if (ev.e === 'start') continue;
       const pr = producerOf(ev.pid);
-      if (ev.t > pr.lastT) pr.lastT = ev.t;
+      if (ev.t > lastTs[pr.num]!) lastTs[pr.num] = ev.t;
       if (ev.e === 'attempt') {
         pr.attempts++;
         capacity++;
       }
     }
   }
-  for (const pr of producerList) pr.limit = 2 * pr.attempts + 1024;
+  for (const pr of producerList) pr.index = new SeqIndex(2 * pr.attempts + 1024, pr.attempts + 1);
 
   // ---- pass 1: attempts -> message indexes ---------------------------------------------
   const prodOf = new Int32Array(capacity);
   const partOf = new Int32Array(capacity);
   const first = new Float64Array(capacity);
   let count = 0;
-  /** The message index of (pr, seq); -1 when there is none and `create` is false. */
-  const indexOf = (pr: Producer, seq: number, create: boolean): number => {
-    if (seq >= 0 && seq < pr.limit && Number.isInteger(seq)) {
-      if (seq >= pr.dense.length) {
-        if (!create) return -1;
-        const grown = new Int32Array(Math.min(pr.limit, Math.max(seq + 1, 2 * pr.dense.length, 1024)));
-        grown.set(pr.dense);
-        pr.dense = grown;
-      }
-      const v = pr.dense[seq]!;
-      if (v !== 0 || !create) return v - 1;
-      pr.dense[seq] = count + 1;
-      return count++;
-    }
-    const v = pr.sparse?.get(seq);
-    if (v !== undefined || !create) return v ?? -1;
-    (pr.sparse ??= new Map()).set(seq, count);
-    return count++;
+  const attempt = (pr: Producer, seq: number, p: number, t: number): void => {
+    const idx = pr.index.get(seq);
+    if (idx < 0) {
+      pr.index.set(seq, count);
+      prodOf[count] = pr.num;
+      partOf[count] = p;
+      first[count++] = t;
+    } else if (t < first[idx]!) first[idx] = t;
   };
-  last = undefined;
-  for (const ledger of input.producers) {
-    for (const ev of ledger) {
-      if (ev.e !== 'attempt') continue;
-      const pr = producerOf(ev.pid);
-      const before = count;
-      const idx = indexOf(pr, ev.seq, true);
-      if (idx === before) {
-        prodOf[idx] = pr.num;
-        partOf[idx] = ev.p;
-        first[idx] = ev.t;
-      } else if (ev.t < first[idx]!) first[idx] = ev.t;
+  for (const c of ledgers) {
+    const local = localProducers(c);
+    const { kind, pid, seq, p, t, tBase } = c;
+    for (let k = 0; k < c.length; k++) {
+      const kd = kind[k]!;
+      if (kd === ATTEMPT) attempt(local[pid[k]!]!, seq[k]!, p[k]!, tBase + t[k]!);
+      else if (kd === OTHER) {
+        const ev = c.others.get(k)!;
+        if (ev.e === 'attempt') attempt(producerOf(ev.pid), ev.seq, ev.p, ev.t);
+      }
     }
   }
 
   // ---- pass 2: acks and errors -----------------------------------------------------------
-  const ackT = new Float64Array(count).fill(NaN);
+  const flags = new Uint8Array(count).fill(ATTEMPTED);
+  const ackT = new Float64Array(count);
   const ackP = new Int32Array(count);
-  const errT = new Float64Array(count).fill(NaN);
-  const refused = new Uint8Array(count);
+  const errT = new Float64Array(count);
   let refusedWrites = 0;
+  const refused = new Uint8Array(count);
   const byCode = new Map<string, number>();
-  last = undefined;
-  for (const ledger of input.producers) {
-    for (const ev of ledger) {
-      if (ev.e !== 'ack' && ev.e !== 'error') continue;
-      const pr = producerOf(ev.pid);
-      const idx = indexOf(pr, ev.seq, false);
-      if (idx < 0) continue;
-      if (ev.e === 'ack') {
-        if (!(ev.t >= ackT[idx]!)) {
-          ackT[idx] = ev.t;
-          ackP[idx] = ev.p;
-        }
-      } else {
-        if (!(ev.t >= errT[idx]!)) errT[idx] = ev.t;
-        if (ev.definite && refused[idx] === 0) {
-          refused[idx] = 1;
-          refusedWrites++;
-          byCode.set(ev.code, (byCode.get(ev.code) ?? 0) + 1);
-        }
-      }
+  const ack = (pr: Producer, seq: number, p: number, t: number): void => {
+    const idx = pr.index.get(seq);
+    if (idx < 0) return;
+    if ((flags[idx]! & ACKED) === 0 || !(t >= ackT[idx]!)) {
+      flags[idx]! |= ACKED;
+      ackT[idx] = t;
+      ackP[idx] = p;
     }
-  }
-
-  // ---- latencies ---------------------------------------------------------------------------
-  let acked = 0;
-  for (let idx = 0; idx < count; idx++) if (ackT[idx] === ackT[idx]) acked++;
-  const ackedT = new Float64Array(acked);
-  const ackedLat = new Float64Array(acked);
-  for (let idx = 0, k = 0; idx < count; idx++) {
-    const t = ackT[idx]!;
-    if (t !== t) continue;
-    ackedT[k] = t;
-    ackedLat[k++] = Math.round(t - first[idx]!);
-  }
-  const latency = latencyStats(ackedLat);
-
-  // ---- waits and acks per partition --------------------------------------------------------
-  // a failed message waits until its producer's next attempt to the partition: the first
-  // attempt times per (producer, partition), sorted, answer that by binary search
-  let nextAttempt: ((num: number, p: number, t: number) => number) | undefined;
-  const inRange = (p: number): boolean => p >= 0 && p < P;
-  const waitEnd = (idx: number): number => {
-    const a = ackT[idx]!;
-    if (a === a) return a;
-    const pr = producerList[prodOf[idx]!]!;
-    const e = errT[idx]!;
-    if (e !== e) return pr.lastT;
-    nextAttempt ??= attemptIndex(prodOf, partOf, first, count, producerList.length, P);
-    const next = nextAttempt(pr.num, partOf[idx]!, e);
-    return next === next ? next : pr.lastT;
   };
-  const waitOffsets = new Int32Array(P + 1);
-  const ackOffsets = new Int32Array(P + 1);
-  for (let idx = 0; idx < count; idx++) {
-    if (inRange(partOf[idx]!)) waitOffsets[partOf[idx]! + 1]!++;
-    if (ackT[idx] === ackT[idx] && inRange(ackP[idx]!)) ackOffsets[ackP[idx]! + 1]!++;
-  }
-  for (let p = 0; p < P; p++) {
-    waitOffsets[p + 1]! += waitOffsets[p]!;
-    ackOffsets[p + 1]! += ackOffsets[p]!;
-  }
-  const starts = new Float64Array(waitOffsets[P]!);
-  const ends = new Float64Array(waitOffsets[P]!);
-  const acks = new Float64Array(ackOffsets[P]!);
-  const waitFill = waitOffsets.slice(0, P);
-  const ackFill = ackOffsets.slice(0, P);
-  for (let idx = 0; idx < count; idx++) {
-    const p = partOf[idx]!;
-    if (inRange(p)) {
-      const s = first[idx]!;
-      const e = waitEnd(idx);
-      // a wait of no length never covers an instant
-      if (e > s) {
-        const k = waitFill[p]!++;
-        starts[k] = s;
-        ends[k] = e;
+  const error = (pr: Producer, seq: number, t: number, definite: boolean, code: string): void => {
+    const idx = pr.index.get(seq);
+    if (idx < 0) return;
+    if ((flags[idx]! & ERRORED) === 0 || !(t >= errT[idx]!)) {
+      flags[idx]! |= ERRORED;
+      errT[idx] = t;
+    }
+    if (definite && refused[idx] === 0) {
+      refused[idx] = 1;
+      refusedWrites++;
+      byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    }
+  };
+  for (const c of ledgers) {
+    const local = localProducers(c);
+    const { kind, pid, seq, p, t, tBase, x } = c;
+    for (let k = 0; k < c.length; k++) {
+      const kd = kind[k]!;
+      if (kd === ACK) ack(local[pid[k]!]!, seq[k]!, p[k]!, tBase + t[k]!);
+      else if (kd === ERROR) error(local[pid[k]!]!, seq[k]!, tBase + t[k]!, (x[k]! & 1) === 1, c.codes[x[k]! >>> 1]!);
+      else if (kd === OTHER) {
+        const ev = c.others.get(k)!;
+        if (ev.e === 'ack') ack(producerOf(ev.pid), ev.seq, ev.p, ev.t);
+        else if (ev.e === 'error') error(producerOf(ev.pid), ev.seq, ev.t, Boolean(ev.definite), ev.code);
       }
     }
-    const t = ackT[idx]!;
-    if (t === t && inRange(ackP[idx]!)) acks[ackFill[ackP[idx]!]!++] = t;
   }
+  return {
+    count,
+    flags,
+    prodOf,
+    lastT: Float64Array.from(lastTs),
+    partOf,
+    partOther: new Map(),
+    first,
+    ackT,
+    ackP,
+    ackOther: new Map(),
+    errT,
+    refusedWrites,
+    byCode,
+  };
+}
+
+/** Availability from the facts of the messages. */
+export function availabilityFrom(facts: MessageFacts, input: AvailabilityInput): Availability {
+  const { workloadStart: w0, workloadEnd: w1 } = input;
+  const P = Math.max(0, Math.floor(input.partitions));
+  const gapMs = input.gapMs ?? DEFAULT_GAP_MS;
+  const { refusedWrites, byCode } = facts;
+  const acked = scanAcked(facts);
+  const latency = latencyOf(facts, acked);
+  const { starts, ends, acks, waitOffsets, waitFill, ackOffsets } = waitsAndAcks(facts, P, acked.n);
 
   // ---- windows: sweep each partition's waits and acks in time order ------------------------
   const windows: UnavailabilityWindow[] = [];
@@ -341,14 +370,8 @@ export function availability(input: {
   const faults: FaultAvailability[] = [];
   const applied = input.faults.filter((f) => f.appliedAtMs !== null);
   if (applied.length > 0) {
-    // acked messages in ack time order
-    const order = orderByTime(ackedT);
-    const T = new Float64Array(acked);
-    const L = new Float64Array(acked);
-    for (let k = 0; k < acked; k++) {
-      T[k] = ackedT[order[k]!]!;
-      L[k] = ackedLat[order[k]!]!;
-    }
+    // acked messages in ack time order (the waits are done with: their arrays take them)
+    const { T, L } = byAckTime(facts, acked, starts.buffer as ArrayBuffer, ends.buffer as ArrayBuffer);
     /** stats of the acks with time in [w0 + from, w0 + to) */
     const statsIn = (from: number, to: number): LatencyStats => {
       const lo = lowerBound(T, w0 + from);
@@ -399,28 +422,207 @@ export function availability(input: {
   };
 }
 
+
+/** Waits and acks per partition, from the facts; `room`: the starts and ends arrays can take that many values later. */
+function waitsAndAcks(facts: MessageFacts, P: number, room: number) {
+  const { count, flags, prodOf, lastT, partOf, partOther, first, ackT, ackP, ackOther, errT } = facts;
+  const plainParts = partOther.size === 0;
+  const plainAcks = ackOther.size === 0;
+  const part = (idx: number): number => (plainParts ? partOf[idx]! : (partOther.get(idx) ?? partOf[idx]!));
+  /** the earliest ack's time and partition of an acked message */
+  const ackTime = (idx: number): number => (plainAcks ? ackT[idx]! : (ackOther.get(idx)?.t ?? ackT[idx]!));
+  const ackPart = (idx: number): number => (plainAcks ? ackP[idx]! : (ackOther.get(idx)?.p ?? ackP[idx]!));
+
+  // ---- waits and acks per partition --------------------------------------------------------
+  // a failed message waits until its producer's next attempt to the partition: the first
+  // attempt times per (producer, partition), sorted, answer that by binary search
+  let nextAttempt: ((num: number, p: number, t: number) => number) | undefined;
+  const inRange = (p: number): boolean => p >= 0 && p < P;
+  /** when a failed message stops waiting (a function: rare) */
+  const failedEnd = (idx: number): number => {
+    const num = prodOf[idx]!;
+    nextAttempt ??= attemptIndex(facts, part, P);
+    const next = nextAttempt(num, part(idx), errT[idx]!);
+    return next === next ? next : lastT[num]!;
+  };
+  const waitOffsets = new Int32Array(P + 1);
+  const ackOffsets = new Int32Array(P + 1);
+  for (let idx = 0; idx < count; idx++) {
+    const f = flags[idx]!;
+    if ((f & ATTEMPTED) === 0) continue;
+    const p = part(idx);
+    if (inRange(p)) waitOffsets[p + 1]!++;
+    if ((f & ACKED) !== 0) {
+      const a = ackPart(idx);
+      if (inRange(a)) ackOffsets[a + 1]!++;
+    }
+  }
+  for (let p = 0; p < P; p++) {
+    waitOffsets[p + 1]! += waitOffsets[p]!;
+    ackOffsets[p + 1]! += ackOffsets[p]!;
+  }
+  const starts = new Float64Array(Math.max(room, waitOffsets[P]!)).subarray(0, waitOffsets[P]!);
+  const ends = new Float64Array(Math.max(room, waitOffsets[P]!)).subarray(0, waitOffsets[P]!);
+  const acks = new Float64Array(ackOffsets[P]!);
+  const waitFill = waitOffsets.slice(0, P);
+  const ackFill = ackOffsets.slice(0, P);
+  // (the times are read inline, not through functions: a number returned from a call can cost an allocation)
+  for (let idx = 0; idx < count; idx++) {
+    const f = flags[idx]!;
+    if ((f & ATTEMPTED) === 0) continue;
+    const p = plainParts ? partOf[idx]! : part(idx);
+    const acked = (f & ACKED) !== 0;
+    const at = !acked ? NaN : plainAcks ? ackT[idx]! : ackTime(idx);
+    if (p >= 0 && p < P) {
+      const s = first[idx]!;
+      // a message waits until its ack; a failed one until its producer sends to p again; any other until its producer's last event
+      const e = acked ? at : (f & ERRORED) === 0 ? lastT[prodOf[idx]!]! : failedEnd(idx);
+      // a wait of no length never covers an instant
+      if (e > s) {
+        const k = waitFill[p]!++;
+        starts[k] = s;
+        ends[k] = e;
+      }
+    }
+    if (acked) {
+      const a = plainAcks ? ackP[idx]! : ackPart(idx);
+      if (a >= 0 && a < P) acks[ackFill[a]!++] = at;
+    }
+  }
+  return { starts, ends, waitOffsets, waitFill, acks, ackOffsets };
+}
+
+/** The acked messages: how many, and the range of their ack times and latencies. */
+interface Acked {
+  n: number;
+  tMin: number;
+  tMax: number;
+  /** every ack time is an integer */
+  tInt: boolean;
+  latMin: number;
+  latMax: number;
+  latInt: boolean;
+}
+
+/** The ack time of an acked message (the earliest ack). */
+function ackTimeOf(facts: MessageFacts, idx: number): number {
+  return facts.ackOther.size === 0 ? facts.ackT[idx]! : (facts.ackOther.get(idx)?.t ?? facts.ackT[idx]!);
+}
+
+function scanAcked(facts: MessageFacts): Acked {
+  const { count, flags, first, ackT } = facts;
+  const plainAcks = facts.ackOther.size === 0;
+  let n = 0;
+  let tMin = Infinity;
+  let tMax = -Infinity;
+  let latMin = Infinity;
+  let latMax = -Infinity;
+  let tInt = true;
+  let latInt = true;
+  for (let idx = 0; idx < count; idx++) {
+    if ((flags[idx]! & (ATTEMPTED | ACKED)) !== (ATTEMPTED | ACKED)) continue;
+    const t = plainAcks ? ackT[idx]! : ackTimeOf(facts, idx);
+    const lat = Math.round(t - first[idx]!);
+    n++;
+    if (t < tMin) tMin = t;
+    if (t > tMax) tMax = t;
+    if (lat < latMin) latMin = lat;
+    if (lat > latMax) latMax = lat;
+    if (tInt && !Number.isInteger(t)) tInt = false;
+    if (latInt && !Number.isInteger(lat)) latInt = false;
+  }
+  return { n, tMin, tMax, tInt, latMin, latMax, latInt };
+}
+
+/** latencyStats of every acked message's latency: from a histogram when the latencies allow (no array of them). */
+function latencyOf(facts: MessageFacts, a: Acked): LatencyStats {
+  const n = a.n;
+  if (n === 0) return { acks: 0, p50Ms: null, p99Ms: null };
+  const { count, flags, first } = facts;
+  if (!(a.latInt && a.latMax - a.latMin <= 4 * n + 65536)) {
+    const lat = new Float64Array(n);
+    for (let idx = 0, k = 0; idx < count; idx++) {
+      if ((flags[idx]! & (ATTEMPTED | ACKED)) === (ATTEMPTED | ACKED)) lat[k++] = Math.round(ackTimeOf(facts, idx) - first[idx]!);
+    }
+    return latencyStats(lat);
+  }
+  const counts = new Int32Array(a.latMax - a.latMin + 1);
+  const { ackT } = facts;
+  const plainAcks = facts.ackOther.size === 0;
+  const latMin = a.latMin;
+  for (let idx = 0; idx < count; idx++) {
+    if ((flags[idx]! & (ATTEMPTED | ACKED)) !== (ATTEMPTED | ACKED)) continue;
+    const t = plainAcks ? ackT[idx]! : ackTimeOf(facts, idx);
+    counts[Math.round(t - first[idx]!) - latMin]!++;
+  }
+  return percentiles(counts, a.latMin, n);
+}
+
+/**
+ * The acked messages in ack time order (stable: message order for equal times): their
+ * times T and latencies L, in the given buffers when they are large enough.
+ */
+function byAckTime(facts: MessageFacts, a: Acked, bufT: ArrayBuffer, bufL: ArrayBuffer): { T: Float64Array; L: Float64Array } {
+  const n = a.n;
+  const { count, flags, first } = facts;
+  const T = bufT.byteLength >= 8 * n ? new Float64Array(bufT, 0, n) : new Float64Array(n);
+  const L = bufL.byteLength >= 8 * n ? new Float64Array(bufL, 0, n) : new Float64Array(n);
+  if (n > 0 && a.tInt && a.tMax - a.tMin <= 4 * n + 65536) {
+    // a counting sort by time, straight into T and L
+    const { ackT } = facts;
+    const plainAcks = facts.ackOther.size === 0;
+    const tMin = a.tMin;
+    const offsets = new Int32Array(a.tMax - tMin + 2);
+    for (let idx = 0; idx < count; idx++) {
+      if ((flags[idx]! & (ATTEMPTED | ACKED)) !== (ATTEMPTED | ACKED)) continue;
+      const t = plainAcks ? ackT[idx]! : ackTimeOf(facts, idx);
+      offsets[t - tMin + 1]!++;
+    }
+    for (let v = 1; v < offsets.length; v++) offsets[v]! += offsets[v - 1]!;
+    for (let idx = 0; idx < count; idx++) {
+      if ((flags[idx]! & (ATTEMPTED | ACKED)) !== (ATTEMPTED | ACKED)) continue;
+      const t = plainAcks ? ackT[idx]! : ackTimeOf(facts, idx);
+      const k = offsets[t - tMin]!++;
+      T[k] = t;
+      L[k] = Math.round(t - first[idx]!);
+    }
+    return { T, L };
+  }
+  const ackedT = new Float64Array(n);
+  const ackedLat = new Float64Array(n);
+  for (let idx = 0, k = 0; idx < count; idx++) {
+    if ((flags[idx]! & (ATTEMPTED | ACKED)) !== (ATTEMPTED | ACKED)) continue;
+    const t = ackTimeOf(facts, idx);
+    ackedT[k] = t;
+    ackedLat[k++] = Math.round(t - first[idx]!);
+  }
+  const order = orderByTime(ackedT);
+  for (let k = 0; k < n; k++) {
+    T[k] = ackedT[order[k]!]!;
+    L[k] = ackedLat[order[k]!]!;
+  }
+  return { T, L };
+}
+
 /**
  * For each (producer, partition), the first attempt times of its messages in ascending
  * order; returns a lookup of the first such time at or after `t` (NaN when there is none).
  */
-function attemptIndex(
-  prodOf: Int32Array,
-  partOf: Int32Array,
-  first: Float64Array,
-  count: number,
-  producers: number,
-  P: number,
-): (num: number, p: number, t: number) => number {
+function attemptIndex(facts: MessageFacts, part: (idx: number) => number, P: number): (num: number, p: number, t: number) => number {
+  const { count, flags, prodOf, first } = facts;
+  const producers = facts.lastT.length;
   const offsets = new Int32Array(producers * P + 1);
   for (let idx = 0; idx < count; idx++) {
-    const p = partOf[idx]!;
+    if ((flags[idx]! & ATTEMPTED) === 0) continue;
+    const p = part(idx);
     if (p >= 0 && p < P) offsets[prodOf[idx]! * P + p + 1]!++;
   }
   for (let g = 0; g < producers * P; g++) offsets[g + 1]! += offsets[g]!;
   const times = new Float64Array(offsets[producers * P]!);
   const fill = offsets.slice(0, producers * P);
   for (let idx = 0; idx < count; idx++) {
-    const p = partOf[idx]!;
+    if ((flags[idx]! & ATTEMPTED) === 0) continue;
+    const p = part(idx);
     if (p >= 0 && p < P) times[fill[prodOf[idx]! * P + p]!++] = first[idx]!;
   }
   for (let g = 0; g < producers * P; g++) sortAsc(times.subarray(offsets[g]!, offsets[g + 1]!));
@@ -504,6 +706,13 @@ function latencyStats(lat: Float64Array): LatencyStats {
   }
   const counts = new Int32Array(max - min + 1);
   for (let i = 0; i < n; i++) counts[lat[i]! - min]!++;
+  return percentiles(counts, min, n);
+}
+
+/** Nearest-rank p50 and p99 of n values given as counts per value - min. */
+function percentiles(counts: Int32Array, min: number, n: number): LatencyStats {
+  const r50 = Math.ceil((50 * n) / 100);
+  const r99 = Math.ceil((99 * n) / 100);
   let p50 = NaN;
   let p99 = NaN;
   let seen = 0;

@@ -1,3 +1,4 @@
+import type { ConsumerColumns, FinalReadColumns, ProducerColumns } from '../ledger/columns.ts';
 import type { ConsumerEvent, FinalRead, MessageId, ProducerEvent } from '../ledger/events.ts';
 import type { Availability } from './availability.ts';
 import type { ExampleMetricName, Metrics } from './metrics.ts';
@@ -18,8 +19,26 @@ export interface History {
     start: number;
     end: number;
     partitions: number;
-    faults: Array<{ index: number; action: string; resolved: string; appliedAtMs: number | null; healedAtMs: number | null }>;
+    faults: AppliedFault[];
   };
+}
+
+/** The faults as applied, for availability. */
+export type AppliedFault = { index: number; action: string; resolved: string; appliedAtMs: number | null; healedAtMs: number | null };
+
+/**
+ * The same history as columns (ledger/columns.ts): what the checker reads from disk. A
+ * ledger may come in several parts (ranges of its file, in order); parts and ledgers are
+ * read in order, so only the order of the parts matters, not where one ledger ends.
+ */
+export interface ColumnHistory {
+  runId: string;
+  producers: ProducerColumns[];
+  consumers: ConsumerColumns[];
+  /** how many consumer ledgers there were: none at all means the profile had no consumers */
+  consumerLedgers: number;
+  finalRead: FinalReadColumns;
+  workload?: History['workload'];
 }
 
 /** A broken check: an error of the harness or a client, never a count about Kafka. */

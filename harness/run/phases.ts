@@ -12,9 +12,8 @@ import type { Cluster } from '../cluster/backend.ts';
 import { probeFeatures } from '../cluster/features.ts';
 import { effectiveBrokerConfig, effectiveKafkaVersion } from '../experiment/schema.ts';
 import { Nemesis } from '../faults/nemesis.ts';
-import type { ConsumerEvent, ProducerEvent } from '../ledger/events.ts';
-import { readLedger } from '../ledger/reader.ts';
-import { reconcile } from '../reconcile/reconcile.ts';
+import { writeRecords } from '../ledger/writer.ts';
+import { ledgerFiles, reconcileRun as reconcileFromDisk } from '../reconcile/read-run.ts';
 import type { DrainReport, ProducerThroughput } from '../report/types.ts';
 import { errorMessage, HarnessError } from '../util/errors.ts';
 import { sleep } from '../util/time.ts';
@@ -220,9 +219,10 @@ const readLog: Phase = {
     const cluster = ctx.need(ctx.cluster, 'the cluster');
     ctx.log('final read of every partition');
     const read = await finalRead({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, runId: ctx.opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: ctx.opts.signal });
-    ctx.read = read;
     ctx.result.partitions = read.partitions;
-    fs.writeFileSync(path.join(ctx.dir, 'final-read.jsonl'), read.records.map((r) => JSON.stringify(r)).join('\n') + (read.records.length ? '\n' : ''));
+    writeRecords(path.join(ctx.dir, 'final-read.jsonl'), read.records);
+    // the checker reads the records back from final-read.jsonl: only what the read saw of each partition stays in memory
+    ctx.read = { ...read, records: [] };
   },
 };
 
@@ -230,23 +230,19 @@ const reconcileRun: Phase = {
   name: 'reconcile',
   async run(ctx) {
     const result = ctx.result;
-    const producerEvents: ProducerEvent[][] = [];
-    const consumerEvents: ConsumerEvent[][] = [];
-    for (const f of fs.readdirSync(ctx.ledgerDir).sort()) {
-      const file = path.join(ctx.ledgerDir, f);
-      const events = f.startsWith('producer-') ? producerEvents : f.startsWith('consumer-') ? consumerEvents : undefined;
-      if (!events) continue;
-      const l = await readLedger<ProducerEvent & ConsumerEvent>(file);
-      if (l.tornTail) result.tornLedgerTails.push(f);
-      events.push(l.events);
-    }
-    const rec = reconcile({
-      runId: ctx.opts.runId,
-      producers: producerEvents,
-      consumers: consumerEvents,
-      finalRead: ctx.need(ctx.read, 'the final read'),
-      workload: { start: ctx.workloadStart, end: ctx.workloadEnd, partitions: ctx.experiment.topic.partitions, faults: ctx.nemesis?.timeline ?? [] },
-    });
+    const read = ctx.need(ctx.read, 'the final read');
+    // the ledgers and the final read as written to disk (read-run.ts: two threads, columns)
+    const fromDisk = await reconcileFromDisk(
+      { ...ledgerFiles(ctx.ledgerDir), finalRead: path.join(ctx.dir, 'final-read.jsonl') },
+      {
+        runId: ctx.opts.runId,
+        isolation: read.isolation,
+        partitions: read.partitions,
+        workload: { start: ctx.workloadStart, end: ctx.workloadEnd, partitions: ctx.experiment.topic.partitions, faults: ctx.nemesis?.timeline ?? [] },
+      },
+    );
+    result.tornLedgerTails.push(...fromDisk.tornTails);
+    const rec = fromDisk.reconciliation;
     if (rec.availability) result.availability = rec.availability;
     result.metrics = rec.metrics;
     result.examples = rec.examples;
