@@ -238,13 +238,14 @@ export class Reconciler {
     };
     const ex: Record<ExampleMetricName, string[]> = Object.fromEntries(EXAMPLE_METRICS.map((name) => [name, []])) as unknown as Record<ExampleMetricName, string[]>;
     ex.unexpected = log.unexpectedExamples;
-    outcomes(run, log, consumed, this.hasConsumers, retries, m, ex);
+    const withoutOffset = { acked: 0, lost: 0 };
+    outcomes(run, log, consumed, this.hasConsumers, retries, m, ex, withoutOffset);
     const examples: Reconciliation['examples'] = {};
     for (const name of EXAMPLE_METRICS) {
       const v = m[name];
       if (v !== null && v > 0 && ex[name].length > 0) examples[name] = ex[name];
     }
-    const result: Reconciliation = { metrics: m, examples, violations: this.violations, producers: run.producerList.map((p) => p.summary), retries };
+    const result: Reconciliation = { metrics: m, examples, violations: this.violations, producers: run.producerList.map((p) => p.summary), retries, acksWithoutOffset: withoutOffset };
     if (this.workload) {
       const w = this.workload;
       const a = availability ?? availabilityFrom(run.facts(), { workloadStart: w.start, workloadEnd: w.end, partitions: w.partitions, faults: w.faults });
@@ -895,7 +896,16 @@ function consume(run: Run, c: ConsumerColumns, log: Log, consumed: Consumed): vo
 }
 
 // ---- per-id outcomes, in a deterministic order (producer id, then seq) -------------
-function outcomes(run: Run, log: Log, consumed: Consumed, hasConsumers: boolean, retries: RetrySummary, m: Metrics, ex: Record<ExampleMetricName, string[]>): void {
+function outcomes(
+  run: Run,
+  log: Log,
+  consumed: Consumed,
+  hasConsumers: boolean,
+  retries: RetrySummary,
+  m: Metrics,
+  ex: Record<ExampleMetricName, string[]>,
+  withoutOffset: { acked: number; lost: number },
+): void {
   const { count, seqOf, prodOf, flags, ackOffset, ackPartition, ackTime } = run;
   const { n, tables, marks, byProducer } = log;
   const times = consumed.times;
@@ -947,6 +957,10 @@ function outcomes(run: Run, log: Log, consumed: Consumed, hasConsumers: boolean,
       if ((f & RETRIED) !== 0) {
         m.retried++;
         if ((marks[idx]! & OVERTAKEN) !== 0) retries.overtakenRetried++;
+      }
+      if (isAcked && Number.isNaN(ackOffset[idx]!)) {
+        withoutOffset.acked++;
+        if (copies === 0) withoutOffset.lost++;
       }
       if (isAcked && copies === 0) {
         const offset = ackOffset[idx]!;

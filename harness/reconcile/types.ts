@@ -82,6 +82,12 @@ export interface Reconciliation {
   violations: IdentityViolation[];
   producers: ProducerSummary[];
   retries: RetrySummary;
+  /**
+   * acknowledgements that carried no offset (always so with acks=0; otherwise the client
+   * resolved a send with no result for its partition), and how many of those messages are
+   * not in the log
+   */
+  acksWithoutOffset: { acked: number; lost: number };
   /** write availability, when the history has the workload's timing */
   availability?: Availability;
 }

@@ -126,6 +126,13 @@ export function findings(p: ProfileResult): string[] {
         `(counted in lost; e.g. ${(p.examples?.ackedAtForeignOffset ?? []).slice(0, 5).join(', ')})`,
     );
   }
+  const nb = p.acksWithoutOffset;
+  if (nb && nb.acked > 0 && p.producer.acks !== 0) {
+    out.push(
+      `**the client acknowledged ${nb.acked} write(s) without an offset**: it resolved the send with no result for the message's partition` +
+        (nb.lost > 0 ? `; ${nb.lost} of them are not in the log (counted in lost: the application was told they were written)` : '; every one of them is in the log'),
+    );
+  }
   if (m.belowLogStart > 0) out.push(`${m.belowLogStart} acked message(s) lie below the final log start offset: removed by the log's retention or DeleteRecords, not lost`);
   if (m.failedButLanded > 0) out.push(`**${m.failedButLanded} definite failure(s) are in the log**: the client or broker said they were not appended (e.g. ${(p.examples?.failedButLanded ?? []).slice(0, 5).join(', ')})`);
   if (m.reordered > 0) {

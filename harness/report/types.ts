@@ -52,6 +52,8 @@ export interface ProfileResult {
   examples?: Partial<Record<ExampleMetricName, string[]>>;
   violations: IdentityViolation[];
   retries?: RetrySummary;
+  /** acknowledgements without an offset, and how many of those messages are not in the log */
+  acksWithoutOffset?: { acked: number; lost: number };
   availability?: Availability;
   /** wall clock when the workload started (ms since epoch): times in the report are relative to it */
   workloadStartedAt?: number;

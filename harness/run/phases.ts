@@ -248,6 +248,7 @@ const reconcileRun: Phase = {
     result.examples = rec.examples;
     result.violations = rec.violations;
     result.retries = rec.retries;
+    result.acksWithoutOffset = rec.acksWithoutOffset;
     result.throughput = rec.producers.map((p): ProducerThroughput => {
       const durationS = ctx.experiment.workload.duration / 1000;
       return {

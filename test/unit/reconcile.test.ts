@@ -251,7 +251,7 @@ describe('reconcile: planted effects', () => {
 
   it('an empty history is all zeros, consumer metrics n/a', () => {
     const r = reconcile(new HistoryBuilder().build());
-    expect(r).toEqual({ metrics: metricsNoConsumers({}), examples: {}, violations: [], producers: [], retries: NO_RETRIES });
+    expect(r).toEqual({ metrics: metricsNoConsumers({}), examples: {}, violations: [], producers: [], retries: NO_RETRIES, acksWithoutOffset: { acked: 0, lost: 0 } });
   });
 
   it('a seq attempted more than once is one id', () => {
@@ -282,6 +282,21 @@ describe('reconcile: planted effects', () => {
     );
     expect(r.examples).toEqual({ lost: ['p0:2'], endToEndLost: ['p0:2'] });
     expect(r.violations).toEqual([]);
+    expect(r.acksWithoutOffset).toEqual({ acked: 1, lost: 1 });
+  });
+
+  it('counts acknowledgements without an offset, and how many of those messages are not in the log', () => {
+    const h = new HistoryBuilder();
+    // p0:0 acked without an offset and in the log; p0:1 acked without an offset and absent; p0:2 acked with its offset
+    const o0 = h.append(0, id('p0', 0));
+    h.attempt('p0', 0).ack('p0', 0, 0, null).processed('c0', id('p0', 0), 0, o0);
+    h.attempt('p0', 1).ack('p0', 1, 0, null);
+    const o2 = h.append(0, id('p0', 2));
+    h.attempt('p0', 2).ack('p0', 2, 0, o2).processed('c0', id('p0', 2), 0, o2);
+    const r = reconcile(h.build());
+    expect(r.acksWithoutOffset).toEqual({ acked: 2, lost: 1 });
+    expect(r.metrics.lost).toBe(1);
+    expect(r.examples.lost).toEqual(['p0:1']);
   });
 
   it('finds lost after consume (processed, then gone from the log)', () => {

@@ -201,6 +201,15 @@ describe('report rendering: n/a, inconclusive, rarer columns, findings', () => {
     expect(renderSummary(runOf([p]))).toContain(`- ${lines[0]}`);
   });
 
+  it('findings name acknowledgements without an offset unless acks=0, where every ack has none', () => {
+    const p = profile('no-offset', { metrics: metrics({ lost: 5, acked: 100, present: 95 }), acksWithoutOffset: { acked: 7, lost: 5 } });
+    expect(findings(p)).toEqual([
+      '**the client acknowledged 7 write(s) without an offset**: it resolved the send with no result for the message\'s partition; 5 of them are not in the log (counted in lost: the application was told they were written)',
+    ]);
+    expect(findings({ ...p, producer: { ...p.producer, acks: 0 } })).toEqual([]);
+    expect(findings({ ...p, acksWithoutOffset: { acked: 0, lost: 0 } })).toEqual([]);
+  });
+
   it('findings put reordering next to the retries, at times relative to the workload start', () => {
     const start = 1_700_000_000_000;
     const retries = { batches: 1, messages: 4, resends: 2, firstAt: start + 1500, lastAt: start + 2500, overtakenRetried: 2 };
