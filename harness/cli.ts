@@ -17,7 +17,7 @@ import { kafkaVersionsOf, type Experiment } from './experiment/schema.ts';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from './provision/versions.ts';
 import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
-import { resolveProfiles, runExperiment } from './run/runner.ts';
+import { resolveProfiles, runExperiment, writeReport } from './run/runner.ts';
 import { renderCatalogue, renderSummary, renderTable } from './report/render.ts';
 import type { RunResult } from './report/types.ts';
 import { readEnvironment, type Environment } from './util/env.ts';
@@ -185,8 +185,7 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
       progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
       try {
         const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
-        fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify(result, null, 2));
-        fs.writeFileSync(path.join(runDir, 'summary.md'), renderSummary(result));
+        writeReport(result);
         process.stdout.write(`\n${renderTable(result)}\n\n`);
         for (const p of result.profiles) {
           if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);

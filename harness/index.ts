@@ -22,16 +22,15 @@ import { checkCapabilities } from './experiment/capabilities.ts';
 import { loadExperiment, parseExperiment } from './experiment/load.ts';
 import { kafkaVersionsOf, type Experiment } from './experiment/schema.ts';
 import { FaultSchema, faultNeeds, faultType, type FaultSpec } from './faults/catalogue.ts';
-import type { Applied, BrokerTarget, FaultWorld } from './faults/fault.ts';
+import { clusterWorld, type Applied, type BrokerTarget } from './faults/fault.ts';
 import { Ledger, type Reconciliation } from './lib/ledger.ts';
 import { missingLocalPrerequisites } from './provision/prereq.ts';
 import { DEFAULT_KAFKA_VERSION } from './provision/versions.ts';
-import { renderSummary } from './report/render.ts';
 import type { RunResult } from './report/types.ts';
 import { finalRead } from './run/final-read.ts';
 import { PlainProgress } from './run/progress.ts';
 import { registerRun } from './run/registry.ts';
-import { runExperiment as runPhases } from './run/runner.ts';
+import { runExperiment as runPhases, writeReport } from './run/runner.ts';
 import { readEnvironment } from './util/env.ts';
 import { HarnessError, UsageError } from './util/errors.ts';
 import { utcStamp } from './util/time.ts';
@@ -187,25 +186,17 @@ export class ChaosCluster implements AsyncDisposable {
     const missing = faultNeeds(spec).filter((c) => !this.cluster.capabilities.has(c));
     if (missing.length > 0) throw new UsageError(`${action} needs ${missing.join(' and ')}, which the ${this.cluster.backend} backend does not have`);
     const topic = opts.topic ?? this.lastTopic;
-    const world: FaultWorld = {
+    const world = clusterWorld({
       cluster: this.cluster,
-      partitions: () => {
+      admin: this.admin,
+      topic: () => {
         if (!topic) throw new UsageError(`${action}: which topic? create one first or pass { topic }`);
-        return this.admin.partitions(topic);
+        return topic;
       },
-      activeController: () => {
-        if (!this.cluster.activeController) throw new HarnessError(`the ${this.cluster.backend} backend cannot find the active controller`);
-        return this.cluster.activeController();
-      },
-      reassign: (p, replicas) => {
-        if (!topic) throw new UsageError(`${action}: which topic? create one first or pass { topic }`);
-        return this.admin.reassign(topic, p, replicas);
-      },
-      agent: () => undefined,
       elapsed: () => Date.now() - this.started,
       log: this.log,
       signal: this.signal,
-    };
+    });
     const applied = await type.apply({ ...spec, index: this.active.length, atMs: world.elapsed() } as Parameters<typeof type.apply>[0], world);
     const entry = { action: spec.action, applied, healed: applied.instant === true };
     this.active.push(entry);
@@ -375,8 +366,7 @@ export async function runExperiment(experiment: string | Record<string, unknown>
       progress: new PlainProgress(log),
       ...(opts.profiles ? { only: opts.profiles } : {}),
     });
-    fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify(result, null, 2));
-    fs.writeFileSync(path.join(runDir, 'summary.md'), renderSummary(result));
+    writeReport(result);
     return result;
   } finally {
     unregister();

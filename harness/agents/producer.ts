@@ -23,6 +23,13 @@ interface InFlightBatch {
 /** A second's worth of waiting messages means the producer is behind its target rate. */
 const BEHIND_AFTER_MS = 1000;
 
+/** The value the producer agent writes: its payload as JSON, padded to `size` bytes where it is shorter. */
+export function messageValue(payload: MessagePayload, size: number): string {
+  const base = JSON.stringify(payload);
+  const room = size - base.length - 9; // ,"pad":"" plus closing brace
+  return room <= 0 ? base : `${base.slice(0, -1)},"pad":"${'x'.repeat(room)}"}`;
+}
+
 export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter, onStop: (fn: (graceMs: number) => Promise<void>) => void): Promise<void> {
   const p = cfg.producer;
   const kafka = new Kafka({
@@ -72,15 +79,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   const oldest = new Map<number, number>();
   const sending = new Map<number, number>();
   const inFlightLimit = p.idempotent ? 1 : p.maxInFlightRequests;
-  const pad = 'x'.repeat(cfg.messageSize);
-
-  const makeValue = (s: number): string => {
-    const payload: MessagePayload = { runId: cfg.runId, producerId: cfg.agentId, seq: s, sentAt: Date.now() };
-    const base = JSON.stringify(payload);
-    const room = cfg.messageSize - base.length - 9; // ,"pad":"" plus closing brace
-    if (room <= 0) return base;
-    return `${base.slice(0, -1)},"pad":"${pad.slice(0, room)}"}`;
-  };
+  const makeValue = (s: number): string => messageValue({ runId: cfg.runId, producerId: cfg.agentId, seq: s, sentAt: Date.now() }, cfg.messageSize);
 
   const sendBatch = (partition: number, batch: Pending[]) => {
     const now = Date.now();

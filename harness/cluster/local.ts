@@ -30,8 +30,6 @@ interface LocalBroker {
 
 const LOCAL_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy', 'broker-data', 'admin-tools']);
 
-/** Kafka's command-line tools by script name, as main classes of the jars on the classpath. */
-
 /** Brokers as JVM processes on 127.0.0.1, each listener behind its own Toxiproxy proxy. */
 export class LocalBackend implements ClusterBackend {
   readonly name = 'local';

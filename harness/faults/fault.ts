@@ -3,7 +3,7 @@
 // apply, which returns how to heal it. The nemesis knows nothing else about faults.
 import { z } from 'zod';
 import type { Capability, Cluster } from '../cluster/backend.ts';
-import type { PartitionState } from '../cluster/admin.ts';
+import type { ClusterAdmin, PartitionState } from '../cluster/admin.ts';
 import { describeValue, duration } from '../experiment/fields.ts';
 import { HarnessError } from '../util/errors.ts';
 
@@ -21,6 +21,34 @@ export interface FaultWorld {
   log(line: string): void;
   /** aborted when the run is interrupted */
   signal: AbortSignal;
+}
+
+/**
+ * The world of a cluster with one test topic (`topic()` names it when a fault asks):
+ * the runner's and the library's faults act through the same one.
+ */
+export function clusterWorld(o: {
+  cluster: Cluster;
+  admin: ClusterAdmin;
+  topic: () => string;
+  agent?: FaultWorld['agent'];
+  elapsed: () => number;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}): FaultWorld {
+  return {
+    cluster: o.cluster,
+    partitions: () => o.admin.partitions(o.topic()),
+    activeController: () => {
+      if (!o.cluster.activeController) throw new HarnessError(`the ${o.cluster.backend} backend cannot find the active controller`);
+      return o.cluster.activeController();
+    },
+    reassign: (p, replicas) => o.admin.reassign(o.topic(), p, replicas),
+    agent: o.agent ?? (() => undefined),
+    elapsed: o.elapsed,
+    log: o.log,
+    signal: o.signal,
+  };
 }
 
 export interface AgentControl {

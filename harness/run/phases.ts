@@ -8,14 +8,14 @@ import path from 'node:path';
 import { AgentHandle } from '../agents/handle.ts';
 import type { ConsumerAgentConfig, ConsumerStats, ProducerAgentConfig } from '../agents/protocol.ts';
 import { ClusterAdmin } from '../cluster/admin.ts';
-import type { Cluster } from '../cluster/backend.ts';
 import { probeFeatures } from '../cluster/features.ts';
 import { effectiveBrokerConfig, effectiveKafkaVersion } from '../experiment/schema.ts';
+import { clusterWorld } from '../faults/fault.ts';
 import { Nemesis } from '../faults/nemesis.ts';
 import { writeRecords } from '../ledger/writer.ts';
 import { ledgerFiles, reconcileRun as reconcileFromDisk } from '../reconcile/read-run.ts';
 import type { DrainReport, ProducerThroughput } from '../report/types.ts';
-import { errorMessage, HarnessError } from '../util/errors.ts';
+import { errorMessage } from '../util/errors.ts';
 import { sleep } from '../util/time.ts';
 import type { ProfileContext } from './context.ts';
 import { finalRead } from './final-read.ts';
@@ -126,16 +126,18 @@ const workload: Phase = {
     ctx.workloadStart = Date.now();
     ctx.result.workloadStartedAt = ctx.workloadStart;
     ctx.phase = 'workload';
-    const nemesis = new Nemesis(ctx.schedule, {
-      cluster,
-      partitions: () => admin.partitions(ctx.topic),
-      activeController: () => activeController(cluster),
-      reassign: (p, replicas) => admin.reassign(ctx.topic, p, replicas),
-      agent: (role, index) => (role === 'producer' ? ctx.producers[index] : ctx.consumers[index]),
-      elapsed: () => Date.now() - ctx.workloadStart,
-      log: (l) => ctx.log(l),
-      signal: ctx.opts.signal,
-    });
+    const nemesis = new Nemesis(
+      ctx.schedule,
+      clusterWorld({
+        cluster,
+        admin,
+        topic: () => ctx.topic,
+        agent: (role, index) => (role === 'producer' ? ctx.producers[index] : ctx.consumers[index]),
+        elapsed: () => Date.now() - ctx.workloadStart,
+        log: (l) => ctx.log(l),
+        signal: ctx.opts.signal,
+      }),
+    );
     ctx.nemesis = nemesis;
     ctx.teardown.defer('fault schedule', () => nemesis.endSchedule());
     startProgress(ctx);
@@ -378,11 +380,6 @@ async function drain(ctx: ProfileContext): Promise<DrainReport> {
     if (Date.now() - started >= timeoutMs || ctx.opts.signal.aborted) return { drained: false, waitedMs: Date.now() - started, detail: `not drained within ${timeoutMs / 1000}s: ${detail}` };
     await sleep(500);
   }
-}
-
-async function activeController(cluster: Cluster): Promise<number> {
-  if (!cluster.activeController) throw new HarnessError(`the ${cluster.backend} backend cannot find the active controller`);
-  return cluster.activeController();
 }
 
 let kafkajsVersionCache: string | undefined;

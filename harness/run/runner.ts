@@ -5,6 +5,7 @@ import path from 'node:path';
 import { resolveConsumer, resolveProducer, type ResolvedConsumer, type ResolvedProducer } from '../agents/kafkajs-driver.ts';
 import { effectiveBrokerConfig, effectiveTopicConfig, type Experiment, type Profile } from '../experiment/schema.ts';
 import { buildSchedule, type ScheduledFault } from '../faults/schedule.ts';
+import { renderSummary } from '../report/render.ts';
 import type { ProfileResult, RunResult } from '../report/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { ProfileContext, type RunOptions } from './context.ts';
@@ -17,6 +18,12 @@ const stringify = (m: Record<string, string | number | boolean>) => Object.fromE
 /** Resolves each profile's client settings (the driver refuses what it cannot honour) before anything starts. */
 export function resolveProfiles(exp: Experiment): Array<{ profile: Profile; producer: ResolvedProducer; consumer: ResolvedConsumer }> {
   return exp.profiles.map((profile) => ({ profile, producer: resolveProducer(profile.producer), consumer: resolveConsumer(profile.consumer) }));
+}
+
+/** Writes a finished run's report into its run directory: result.json and summary.md. */
+export function writeReport(result: RunResult): void {
+  fs.writeFileSync(path.join(result.runDir, 'result.json'), JSON.stringify(result, null, 2));
+  fs.writeFileSync(path.join(result.runDir, 'summary.md'), renderSummary(result));
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {

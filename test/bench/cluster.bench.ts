@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { AgentHandle } from '../../harness/agents/handle.ts';
 import { resolveProducer } from '../../harness/agents/kafkajs-driver.ts';
+import { messageValue } from '../../harness/agents/producer.ts';
 import type { ProducerStats } from '../../harness/agents/protocol.ts';
 import { clusterPrerequisites, runExperiment, startCluster, type ChaosCluster } from '../../harness/index.ts';
 import { finalRead } from '../../harness/run/final-read.ts';
@@ -29,10 +30,9 @@ if (!prereq.ok) {
   process.exit(process.env.CI === 'true' ? 1 : 0);
 }
 
-/** The agent's message payload, so the final read parses what it parses in a run. */
+/** The agent's message value, so the final read parses what it parses in a run. */
 function payload(runId: string, producerId: string, seq: number): string {
-  const base = JSON.stringify({ runId, producerId, seq, sentAt: Date.now() });
-  return base.length >= MESSAGE_SIZE ? base : JSON.stringify({ runId, producerId, seq, sentAt: Date.now(), pad: 'x'.repeat(MESSAGE_SIZE - base.length - 9) });
+  return messageValue({ runId, producerId, seq, sentAt: Date.now() }, MESSAGE_SIZE);
 }
 
 /**
