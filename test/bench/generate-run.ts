@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ConsumerEvent, LogRecord, PartitionRead, ProducerEvent } from '../../harness/ledger/events.ts';
 import { LedgerWriter, writeRecords } from '../../harness/ledger/writer.ts';
+import { seededRandom } from '../../harness/faults/rng.ts';
 
 export interface GeneratedRun {
   dir: string;
@@ -27,18 +28,6 @@ export interface GeneratedRun {
   bytes: number;
   /** what the checker must count (the metrics the generator can tell exactly) */
   expected: Record<string, number>;
-}
-
-/** A small deterministic PRNG (the run is the same for the same seed). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Buffers events and hands them to the writer in large appendAll calls (the bytes are the same as one append per event). */
@@ -62,7 +51,7 @@ class Buffered {
 export function generateRun(dir: string, opts: { messages: number; partitions?: number; seed?: number; anomalyRate?: number }): GeneratedRun {
   const N = opts.messages;
   const P = opts.partitions ?? 6;
-  const random = rng(opts.seed ?? 1);
+  const random = seededRandom(opts.seed ?? 1);
   const rate = opts.anomalyRate ?? 0.002;
   const ledgerDir = path.join(dir, 'ledgers');
   fs.mkdirSync(ledgerDir, { recursive: true });
