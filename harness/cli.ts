@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { DriverRefusal } from './agents/kafkajs-driver.ts';
 import type { ClusterBackend } from './cluster/backend.ts';
+import { CLIENTS } from './clients/catalogue.ts';
+import { CLIENT_NAMES, type ClientName } from './clients/protocol.ts';
 import { checkCapabilities } from './experiment/capabilities.ts';
 import { FAULT_TYPES } from './faults/catalogue.ts';
 import { writeComposeFiles } from './cluster/compose.ts';
@@ -17,8 +18,10 @@ import { kafkaVersionsOf, type Experiment } from './experiment/schema.ts';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from './provision/versions.ts';
 import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
-import { resolveProfiles, runExperiment, writeReport } from './run/runner.ts';
-import { renderCatalogue, renderSummary, renderTable } from './report/render.ts';
+import { ProfileRefusal, resolveProfiles, runExperiment, writeReport } from './run/runner.ts';
+import { renderCatalogue } from './report/render.ts';
+import { DEFAULT_REPORTERS, REPORTERS, resolveReporters } from './report/reporter.ts';
+import { rerenderRun } from './report/rerender.ts';
 import type { RunResult } from './report/types.ts';
 import { readEnvironment, type Environment } from './util/env.ts';
 import { errorMessage, PrerequisiteError, UsageError } from './util/errors.ts';
@@ -34,22 +37,19 @@ function fail(message: string, code = EXIT_BAD_INPUT): never {
 }
 
 /** Loads and fully validates an experiment (schema, then what the client driver can honour). */
-function loadValidated(file: string, only: string[] | undefined): Experiment {
-  const exp = loadExperiment(file);
+function loadValidated(file: string, only: string[] | undefined, client?: string): Experiment {
+  let exp = loadExperiment(file);
+  if (client !== undefined) {
+    if (!(CLIENT_NAMES as readonly string[]).includes(client)) throw new UsageError(`--client: expected one of ${CLIENT_NAMES.join(', ')}, got ${JSON.stringify(client)}`);
+    exp = { ...exp, profiles: exp.profiles.map((p) => ({ ...p, client: client as ClientName })) };
+  }
   try {
     resolveProfiles(exp);
   } catch (err) {
-    if (err instanceof DriverRefusal) {
-      const idx = exp.profiles.findIndex((p) => {
-        try {
-          resolveProfiles({ ...exp, profiles: [p] });
-          return false;
-        } catch {
-          return true;
-        }
-      });
-      const section = err.key in (exp.profiles[idx]?.producer ?? {}) ? 'producer' : 'consumer';
-      throw new ExperimentError([{ ...locate(exp, ['profiles', idx, section, err.key]), file, key: `profiles[${idx}].${section}.${err.key}`, message: err.message }]);
+    if (err instanceof ProfileRefusal) {
+      const keyPath = ['profiles', err.profileIndex, ...err.path];
+      const message = client !== undefined ? `${err.message} (--client ${client} cannot run profile ${exp.profiles[err.profileIndex]?.name})` : err.message;
+      throw new ExperimentError([{ ...locate(exp, keyPath), file, key: `profiles[${err.profileIndex}].${err.path.join('.')}`, message }]);
     }
     throw err;
   }
@@ -96,6 +96,8 @@ interface RunFlags {
   kafkaImage?: string;
   toxiproxyImage?: string;
   composeProject?: string;
+  client?: string;
+  reporter?: string[];
 }
 
 /** Loads and validates every file first: a bad one stops everything before anything starts. */
@@ -103,7 +105,7 @@ function loadAll(files: string[], opts: RunFlags): Experiment[] {
   const exps: Experiment[] = [];
   for (const file of files) {
     try {
-      let exp = loadValidated(file, opts.profile);
+      let exp = loadValidated(file, opts.profile, opts.client);
       if (opts.seed !== undefined) {
         if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 4294967295) throw new UsageError(`--seed: expected a whole number from 0 to 4294967295, got ${JSON.stringify(opts.seed)}`);
         exp = { ...exp, seed: Number(opts.seed) };
@@ -121,6 +123,13 @@ function loadAll(files: string[], opts: RunFlags): Experiment[] {
 async function runCommand(files: string[], opts: RunFlags): Promise<{ code: number; results: RunResult[] }> {
   const env = readEnvironment();
   const exps = loadAll(files, opts);
+  const reporters = opts.reporter ?? [...DEFAULT_REPORTERS];
+  try {
+    resolveReporters(reporters);
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message);
+    throw err;
+  }
   const say = (l: string) => process.stderr.write(`${l}\n`);
   const versions = [...new Set(exps.flatMap((e) => kafkaVersionsOf(e)))];
   let backend: ClusterBackend;
@@ -185,15 +194,8 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
       progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
       try {
         const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
-        writeReport(result);
-        process.stdout.write(`\n${renderTable(result)}\n\n`);
-        for (const p of result.profiles) {
-          if (p.error) process.stdout.write(`${p.profile}: ${p.status}: ${p.error}\n`);
-          for (const r of p.inconclusive ?? []) process.stdout.write(`${p.profile}: INCONCLUSIVE, did not settle: ${r}\n`);
-          for (const v of p.violations) process.stdout.write(`${p.profile}: IDENTITY VIOLATED (${v.identity}): ${v.detail}\n`);
-          for (const t of p.thresholds.filter((x) => !x.pass)) process.stdout.write(`${p.profile}: threshold missed: ${t.metric} is ${t.actual ?? 'n/a'}\n`);
-        }
-        process.stdout.write(`report: ${path.join(runDir, 'summary.md')}\n`);
+        const failures = await writeReport(result, reporters, { write: (s) => process.stdout.write(s) });
+        for (const f of failures) process.stderr.write(`kafka-chaos: ${f}\n`);
         results.push(result);
         code = worse(code, result.exitCode);
       } catch (err) {
@@ -235,6 +237,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--toxiproxy-image <image>', 'docker backend: the Toxiproxy image (default ghcr.io/shopify/toxiproxy:<version>, or the offline build)')
     .option('--compose-project <name>', 'compose backend: which compose project to attach to')
     .option('--profile <name...>', 'run only these profiles')
+    .option('--reporter <name...>', `how the run is reported (${Object.keys(REPORTERS).join(', ')}; default ${DEFAULT_REPORTERS.join(', ')}); result.json is always written`)
+    .option('--client <name>', `run every profile on this client (${CLIENT_NAMES.join(', ')}); a profile the client cannot express is refused before anything starts`)
     .option('--seed <n>', 'override the seed of the file (fault schedule and random targets): vary it nightly, replay a failure with it')
     .option('--reports <dir>', 'where run directories are written', 'reports')
     .option('--keep-data', 'keep broker data directories in the report (large)')
@@ -259,7 +263,7 @@ async function main(argv: string[]): Promise<number> {
     });
   program
     .command('list')
-    .description('the shipped experiments and the fault types, one line each')
+    .description('the shipped experiments, the fault types and the clients, one line each')
     .option('--dir <dir>', 'where the experiments are', EXPERIMENTS_DIR)
     .action((opts: { dir: string }) => {
       process.stdout.write('Experiments:\n');
@@ -274,6 +278,8 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write('\nFault types (action: what it does [needs]):\n');
       for (const t of FAULT_TYPES) process.stdout.write(`  ${t.action.padEnd(30)} ${t.summary}${t.needs.length ? ` [${t.needs.join(', ')}]` : ''}\n`);
+      process.stdout.write('\nClients (profile key `client`):\n');
+      for (const c of Object.values(CLIENTS)) process.stdout.write(`  ${c.name.padEnd(30)} ${c.description}\n`);
     });
   program
     .command('validate')
@@ -327,19 +333,18 @@ async function main(argv: string[]): Promise<number> {
     });
   program
     .command('report')
-    .description('print the outcome table of a finished run and write its summary.md again')
+    .description('render the reports of a finished run again from its result.json (every reporter, or those named)')
     .argument('<run-dir>', 'a run directory under reports/')
-    .action((dir: string) => {
-      const file = path.join(dir, 'result.json');
-      let result: RunResult;
+    .option('--reporter <name...>', `which reporters (${Object.keys(REPORTERS).join(', ')}; default console, markdown)`)
+    .action(async (dir: string, opts: { reporter?: string[] }) => {
       try {
-        result = JSON.parse(fs.readFileSync(file, 'utf8')) as RunResult;
+        const r = await rerenderRun(dir, opts.reporter ?? ['console', 'markdown'], { write: (s) => process.stdout.write(s) });
+        for (const e of r.errors) process.stderr.write(`kafka-chaos: ${e.message}\n`);
+        code = r.errors.length > 0 ? EXIT_BAD_INPUT : r.run.exitCode;
       } catch (err) {
-        fail(`${file}: not a finished run (${errorMessage(err)})`);
+        if (err instanceof UsageError) fail(err.message);
+        throw err;
       }
-      fs.writeFileSync(path.join(dir, 'summary.md'), renderSummary(result));
-      process.stdout.write(`${renderTable(result)}\n\nsummary: ${path.join(dir, 'summary.md')}\n`);
-      code = result.exitCode;
     });
   program
     .command('clean')

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { KafkaMessage } from 'kafkajs';
+import type { RawRecord } from './clients/kafkajs-reader.ts';
 import YAML from 'yaml';
 import { ClusterAdmin, type PartitionState } from './cluster/admin.ts';
 import type { Cluster } from './cluster/backend.ts';
@@ -282,8 +282,8 @@ export class ChaosCluster implements AsyncDisposable {
    * the id of each record (`idOf`, default the record key as text; records it returns null
    * for are left out).
    */
-  async readAll(topic: string, opts: { idOf?: (m: KafkaMessage) => string | null; timeoutMs?: number; isolation?: 'read_uncommitted' | 'read_committed' } = {}): Promise<string[]> {
-    const idOf = opts.idOf ?? ((m: KafkaMessage) => (m.key ? m.key.toString('utf8') : null));
+  async readAll(topic: string, opts: { idOf?: (m: RawRecord) => string | null; timeoutMs?: number; isolation?: 'read_uncommitted' | 'read_committed' } = {}): Promise<string[]> {
+    const idOf = opts.idOf ?? ((m: RawRecord) => (m.key ? m.key.toString('utf8') : null));
     const read = await finalRead({
       bootstrap: this.cluster.bootstrapServers,
       topic,
@@ -300,7 +300,7 @@ export class ChaosCluster implements AsyncDisposable {
    * Heals every fault, waits for a healthy cluster, reads the topic in full and compares
    * it with what the application recorded in `ledger`.
    */
-  async reconcile(topic: string, ledger: Ledger, opts: { idOf?: (m: KafkaMessage) => string | null; timeoutMs?: number } = {}): Promise<Reconciliation> {
+  async reconcile(topic: string, ledger: Ledger, opts: { idOf?: (m: RawRecord) => string | null; timeoutMs?: number } = {}): Promise<Reconciliation> {
     await this.heal();
     await this.waitHealthy([topic], opts.timeoutMs);
     return ledger.reconcile(await this.readAll(topic, opts));
@@ -366,7 +366,7 @@ export async function runExperiment(experiment: string | Record<string, unknown>
       progress: new PlainProgress(log),
       ...(opts.profiles ? { only: opts.profiles } : {}),
     });
-    writeReport(result);
+    for (const e of await writeReport(result)) log(`report: ${e}`);
     return result;
   } finally {
     unregister();

@@ -2,51 +2,14 @@
 // what its application "processed" (after the simulated work), and what it committed,
 // in the order the chosen strategy does them.
 import { Kafka, logLevel } from 'kafkajs';
-import type { MessageId, MessagePayload } from '../ledger/events.ts';
+import type { MessageId } from '../ledger/events.ts';
+import { messageIdParser } from '../ledger/message-id.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { sleep } from '../util/time.ts';
-import type { ConsumerAgentConfig } from './protocol.ts';
-import { retryStartup, send } from './protocol.ts';
+import type { ConsumerAgentConfig } from '../clients/protocol.ts';
+import { retryStartup, send } from './io.ts';
 
-/** Parses a message value of this run into its id; null for anything else. */
-export function parseMessageId(value: Buffer | null, runId: string): MessageId | null {
-  if (!value) return null;
-  try {
-    const m = JSON.parse(value.toString('utf8')) as Partial<MessagePayload>;
-    if (m.runId !== runId || typeof m.producerId !== 'string' || typeof m.seq !== 'number') return null;
-    return `${m.producerId}:${m.seq}`;
-  } catch {
-    return null;
-  }
-}
-
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-
-/**
- * parseMessageId for one run, fast: the agents write `{"runId":"<run>","producerId":"<id>",
- * "seq":<n>,...`, so the id is read off that prefix without parsing the JSON; a value of
- * any other shape goes through JSON.parse (same answer, slower).
- */
-export function messageIdParser(runId: string): (value: Buffer | null) => MessageId | null {
-  const head = Buffer.from(`{"runId":${JSON.stringify(runId)},"producerId":"`);
-  const seqKey = Buffer.from('","seq":');
-  return (value) => {
-    if (!value) return null;
-    if (value.length > head.length && value.compare(head, 0, head.length, 0, head.length) === 0) {
-      const pidEnd = value.indexOf(QUOTE, head.length);
-      if (pidEnd > head.length && value.compare(seqKey, 0, seqKey.length, pidEnd, pidEnd + seqKey.length) === 0) {
-        let i = pidEnd + seqKey.length;
-        let seq = 0;
-        const first = i;
-        while (i < value.length && value[i]! >= 0x30 && value[i]! <= 0x39 && i - first < 15) seq = seq * 10 + (value[i++]! - 0x30);
-        const pid = value.toString('utf8', head.length, pidEnd);
-        if (i > first && value[i] === COMMA && !pid.includes('\\')) return `${pid}:${seq}`;
-      }
-    }
-    return parseMessageId(value, runId);
-  };
-}
+export { messageIdParser, parseMessageId } from '../ledger/message-id.ts';
 
 export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter, onStop: (fn: (graceMs: number) => Promise<void>) => void): Promise<void> {
   const c = cfg.consumer;

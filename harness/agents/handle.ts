@@ -1,17 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import readline from 'node:readline';
+import type { PreparedClient } from '../clients/driver.ts';
+import { parseAgentLine, type AgentConfig, type AgentMessage, type AgentStats, type HarnessMessage } from '../clients/protocol.ts';
 import { HarnessError } from '../util/errors.ts';
 import { ManagedProcess, tail } from '../util/proc.ts';
-import type { AgentConfig, AgentMessage, ConsumerStats, ProducerStats } from './protocol.ts';
 
-const AGENT_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-/**
- * One producer or consumer agent, as seen from the harness: a child process that can be
- * stopped gracefully, killed (a real crash) and started again. A restarted producer gets
- * a new producer id (`p0`, then `p0.r1`, ...) because its sequence numbers start over.
- */
 /** An agent that went away on its own after it was ready: the run cannot be a result. */
 export interface AgentDeath {
   agent: string;
@@ -20,6 +14,13 @@ export interface AgentDeath {
   detail: string;
 }
 
+/**
+ * One agent (producer, consumer or transformer, of any client), as seen from the harness:
+ * a child process started with its client's command, spoken to in JSON lines over stdio
+ * (clients/protocol.ts), that can be stopped gracefully, killed (a real crash) and
+ * started again. A restarted producer or transformer gets a new id (`p0`, then `p0.r1`,
+ * ...) because its sequence (or transaction) numbers start over.
+ */
 export class AgentHandle {
   private proc: ManagedProcess | undefined;
   /** set while the harness itself stops or kills the process */
@@ -27,7 +28,7 @@ export class AgentHandle {
   /** exits after `ready` that nobody asked for (a crash of the agent or its client) */
   readonly deaths: AgentDeath[] = [];
   private incarnation = 0;
-  private lastStats: ProducerStats | ConsumerStats | undefined;
+  private lastStats: AgentStats | undefined;
   /** stats of earlier incarnations, so live counts do not drop after a restart */
   private carried = { a: 0, b: 0, c: 0 };
   /** highest processed offset per partition over every incarnation (consumers) */
@@ -39,6 +40,7 @@ export class AgentHandle {
     private readonly baseConfig: AgentConfig,
     private readonly dir: string,
     private readonly runId: string,
+    readonly client: PreparedClient,
   ) {
     this.logFile = path.join(dir, `${name}.log`);
   }
@@ -47,7 +49,12 @@ export class AgentHandle {
     return this.proc?.running ?? false;
   }
 
-  get stats(): ProducerStats | ConsumerStats | undefined {
+  /** stopped or killed by the harness itself (a member that left the group, or one killed and not yet restarted) */
+  get stoppedOnPurpose(): boolean {
+    return !this.running && this.exitExpected;
+  }
+
+  get stats(): AgentStats | undefined {
     return this.lastStats;
   }
 
@@ -56,6 +63,7 @@ export class AgentHandle {
     const s = this.lastStats;
     if (!s) return { ...this.carried };
     if (s.role === 'producer') return { a: this.carried.a + s.attempted, b: this.carried.b + s.acked, c: this.carried.c + s.errors };
+    if (s.role === 'transformer') return { a: this.carried.a + s.consumed, b: this.carried.b + s.produced, c: this.carried.c + s.committedTxns };
     return { a: this.carried.a + s.received, b: this.carried.b + s.processed, c: this.carried.c + s.commits };
   }
 
@@ -68,31 +76,42 @@ export class AgentHandle {
       this.lastStats = undefined;
     }
     const n = this.incarnation++;
-    const agentId = this.baseConfig.role === 'producer' && n > 0 ? `${this.baseConfig.agentId}.r${n}` : this.baseConfig.agentId;
+    const agentId = this.baseConfig.role !== 'consumer' && n > 0 ? `${this.baseConfig.agentId}.r${n}` : this.baseConfig.agentId;
     // one ledger file per incarnation: a torn last line of a killed agent stays at the end of its own file
     const ledgerFile = n > 0 ? this.baseConfig.ledgerFile.replace(/\.jsonl$/, `.r${n}.jsonl`) : this.baseConfig.ledgerFile;
     const config: AgentConfig = { ...this.baseConfig, agentId, ledgerFile };
     const configFile = path.join(this.dir, `${this.name}.config.json`);
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     fs.appendFileSync(this.logFile, `=== kafka-chaos: starting ${this.name} (${agentId}) at ${new Date().toISOString()} ===\n`);
+    const cmd = this.client.command(configFile);
     const proc = new ManagedProcess({
       name: this.name,
-      command: process.execPath,
-      args: ['--import', 'tsx', AGENT_MAIN, configFile],
+      command: cmd.command,
+      args: cmd.args,
+      ...(cmd.env ? { env: cmd.env } : {}),
       runId: this.runId,
       logFile: this.logFile,
-      ipc: true,
+      pipes: true,
     });
     this.proc = proc;
+    // a closed pipe (the agent died) is seen through its exit, not as an error here
+    proc.child.stdin?.on('error', () => undefined);
+    const lines = readline.createInterface({ input: proc.child.stdout! });
+    const onMessage = (handler: (msg: AgentMessage) => void) =>
+      lines.on('line', (line) => {
+        const msg = parseAgentLine(line);
+        if (msg) handler(msg);
+        else if (line.trim().length > 0) fs.appendFileSync(this.logFile, `${line}\n`);
+      });
     this.exitExpected = false;
     let isReady = false;
     let fatal: string | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new HarnessError(`${this.name} did not connect within ${timeoutMs / 1000}s; see ${this.logFile}:\n${tail(this.logFile)}`)), timeoutMs);
-      proc.child.on('message', (msg: AgentMessage) => {
+      onMessage((msg) => {
         if (msg.type === 'stats') {
           this.lastStats = msg;
-          if (msg.role === 'consumer') {
+          if (msg.role !== 'producer') {
             for (const [p, o] of Object.entries(msg.maxProcessed)) this.maxProcessed.set(Number(p), Math.max(this.maxProcessed.get(Number(p)) ?? -1, o));
           }
         }
@@ -123,10 +142,11 @@ export class AgentHandle {
     const proc = this.proc;
     if (!proc || !proc.running) return;
     this.exitExpected = true;
+    const stop: HarnessMessage = { type: 'stop', graceMs };
     try {
-      proc.child.send({ type: 'stop', graceMs });
+      proc.child.stdin?.write(`${JSON.stringify(stop)}\n`);
     } catch {
-      // channel already closed
+      // pipe already closed
     }
     const timer = setTimeout(() => proc.signal('SIGKILL'), graceMs + 15_000);
     try {

@@ -1,10 +1,12 @@
-// Entry point of an agent process: `node --import tsx harness/agents/main.ts <config.json>`.
+// Entry point of a kafkajs agent process: `node --import tsx harness/agents/main.ts <config.json>`.
+// It speaks the stdio protocol of clients/protocol.ts.
 import fs from 'node:fs';
+import type { AgentConfig } from '../clients/protocol.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { runConsumer } from './consumer.ts';
+import { listenForStop, send } from './io.ts';
 import { runProducer } from './producer.ts';
-import type { AgentConfig, HarnessMessage } from './protocol.ts';
-import { send } from './protocol.ts';
+import { runTransformer } from './transformer.ts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -21,39 +23,20 @@ async function main(): Promise<void> {
     stopHandler = fn;
     if (stopRequested !== undefined) void fn(stopRequested);
   };
-  let exitTimer: NodeJS.Timeout | undefined;
-  const requestStop = (graceMs: number) => {
-    // a stop is bounded: a client that hangs while closing must not keep the agent alive
-    exitTimer ??= setTimeout(() => {
-      process.stderr.write(`agent did not finish within ${graceMs + 10_000}ms of being asked to stop: exiting\n`);
-      process.exit(0);
-    }, graceMs + 10_000);
-    exitTimer.unref();
+  listenForStop((graceMs) => {
     if (stopHandler) void stopHandler(graceMs);
     else stopRequested = graceMs;
-  };
-  process.on('message', (msg: HarnessMessage) => {
-    if (msg.type === 'stop') requestStop(msg.graceMs);
   });
-  // the harness went away: stop as if asked to
-  process.on('disconnect', () => requestStop(2000));
-  process.on('SIGTERM', () => requestStop(2000));
-  process.on('SIGINT', () => requestStop(2000));
 
-  if (cfg.role === 'producer') {
-    await runProducer(cfg, ledger, onStop);
-  } else {
-    await runConsumer(cfg, ledger, onStop);
-  }
+  if (cfg.role === 'producer') await runProducer(cfg, ledger, onStop);
+  else if (cfg.role === 'consumer') await runConsumer(cfg, ledger, onStop);
+  else await runTransformer(cfg, ledger, onStop);
   ledger.close();
   send({ type: 'stopped' });
 }
 
 main().then(
-  () => {
-    if (process.connected) process.disconnect();
-    process.exit(0);
-  },
+  () => process.exit(0),
   (err: unknown) => {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`agent failed: ${message}\n`);

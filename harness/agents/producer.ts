@@ -3,9 +3,9 @@
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import type { AttemptEvent, LedgerEvent, MessagePayload } from '../ledger/events.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
-import { classifyError, kafkajsCompression } from './kafkajs-driver.ts';
-import type { ProducerAgentConfig } from './protocol.ts';
-import { retryStartup, send } from './protocol.ts';
+import { classifyError, kafkajsCompression } from '../clients/kafkajs.ts';
+import type { ProducerAgentConfig } from '../clients/protocol.ts';
+import { retryStartup, send } from './io.ts';
 
 interface Pending {
   seq: number;
@@ -79,6 +79,9 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   const oldest = new Map<number, number>();
   const sending = new Map<number, number>();
   const inFlightLimit = p.idempotent ? 1 : p.maxInFlightRequests;
+  // mode sync: send().get(), one message at a time in send order, whatever the partition
+  const sync = p.mode === 'sync';
+  let syncBusy = false;
   const makeValue = (s: number): string => messageValue({ runId: cfg.runId, producerId: cfg.agentId, seq: s, sentAt: Date.now() }, cfg.messageSize);
 
   const sendBatch = (partition: number, batch: Pending[]) => {
@@ -99,7 +102,10 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     const release = () => {
       inFlight -= batch.length;
       sending.set(partition, (sending.get(partition) ?? 1) - 1);
-      pump(partition, stopping);
+      if (sync) {
+        syncBusy = false;
+        pumpSync();
+      } else pump(partition, stopping);
     };
     const deadline = setTimeout(() => {
       if (reported) return;
@@ -151,8 +157,22 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   // more is handed to the client (not even when a send completes and frees its slot)
   let handingOver = true;
 
+  /** Mode sync: the oldest waiting message, once the one before it has its answer. */
+  function pumpSync(): void {
+    if (syncBusy || !handingOver) return;
+    let best: number | undefined;
+    for (const [part, q] of queues) if (q.length > 0 && (best === undefined || q[0]!.seq < queues.get(best)![0]!.seq)) best = part;
+    if (best === undefined) return;
+    const queue = queues.get(best)!;
+    const m = queue.shift()!;
+    queueBytes.set(best, (queueBytes.get(best) ?? 0) - m.bytes);
+    syncBusy = true;
+    sendBatch(best, [m]);
+  }
+
   /** Sends what is ready on a partition, as far as the in-flight limit allows. */
   function pump(partition: number, force: boolean): void {
+    if (sync) return pumpSync();
     const queue = queues.get(partition);
     if (!queue || !handingOver) return;
     while (queue.length > 0 && (sending.get(partition) ?? 0) < inFlightLimit) {

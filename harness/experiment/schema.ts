@@ -15,6 +15,8 @@ import { CONSUMER_METRICS, METRIC_NAMES, type MetricName } from '../reconcile/me
 import { FaultSchema, faultType, MixEntrySchema, type FaultSpec } from '../faults/catalogue.ts';
 import type { FaultPlan, RandomFaults } from '../faults/schedule.ts';
 import { DEFAULT_KAFKA_VERSION } from '../provision/versions.ts';
+import { CLIENT_NAMES, DEFAULT_CLIENT, type ClientName } from '../clients/protocol.ts';
+import { COMMIT_MODES, CONSUMER_STRATEGIES, PRODUCER_MODES, WORKER_COMMITS, type CommitMode, type ConsumerStrategy, type ProducerMode, type WorkerCommit } from '../clients/settings.ts';
 
 // ---------------------------------------------------------------------------------------
 // Resolved types
@@ -38,6 +40,8 @@ export type PropertyMap = Record<string, PropertyValue>;
  * applies Kafka's default, never this schema.
  */
 export interface ProducerProps {
+  /** how the application sends: async with a checked callback (default), fire-and-forget, sync */
+  mode?: ProducerMode;
   /** `all` is normalised to -1 */
   acks?: 0 | 1 | -1;
   retries?: number;
@@ -52,13 +56,22 @@ export interface ProducerProps {
   'transactional.id'?: string;
 }
 
-export const CONSUMER_STRATEGIES = ['auto-commit', 'process-then-commit', 'commit-then-process'] as const;
-export type ConsumerStrategy = (typeof CONSUMER_STRATEGIES)[number];
+export { CONSUMER_STRATEGIES, type ConsumerStrategy } from '../clients/settings.ts';
 
 /** How the consumer agent commits, plus Kafka consumer properties (absent = Kafka default). */
 export interface ConsumerSettings {
   /** default `process-then-commit` */
   strategy: ConsumerStrategy;
+  /** how manual commits are made: sync (default), async, async-retry */
+  commit?: CommitMode;
+  /** process-then-commit: commit at most this often (ms); absent: after every poll */
+  commitInterval?: number;
+  /** commit what was processed in the partitions-revoked callback */
+  commitOnRevoke?: boolean;
+  /** concurrent processing workers per consumer (default 1) */
+  workers?: number;
+  /** with several workers: commit in order of completion (default) or ahead of processing */
+  workerCommit?: WorkerCommit;
   /** if given, true exactly when strategy is `auto-commit` */
   'enable.auto.commit'?: boolean;
   'auto.commit.interval.ms'?: number;
@@ -76,6 +89,8 @@ export type { FaultSpec } from '../faults/catalogue.ts';
 export interface Profile {
   name: string;
   description?: string;
+  /** the client every agent of this profile runs (default kafkajs) */
+  client: ClientName;
   producer: ProducerProps;
   consumer: ConsumerSettings;
   /** topic property overrides, to be merged over `topic.config` (see `effectiveTopicConfig`) */
@@ -113,6 +128,8 @@ export interface WorkloadSpec {
   messageSize: number;
   /** number of consumer agents */
   consumers: number;
+  /** number of consume-transform-produce agents (transactions), reading the topic and writing `<topic>-out` */
+  transformers: number;
   /** simulated work per message before it counts as processed */
   processingTime: number;
   drainTimeout: number;
@@ -176,6 +193,7 @@ const propertyMap = z
   .prefault({});
 
 const ProducerSchema = z.strictObject({
+  mode: z.enum(PRODUCER_MODES).optional(),
   acks: z
     .literal([0, 1, -1, 'all'])
     .transform((v): 0 | 1 | -1 => (v === 'all' ? -1 : v))
@@ -195,6 +213,11 @@ const ProducerSchema = z.strictObject({
 const ConsumerSchema = z
   .strictObject({
     strategy: z.enum(CONSUMER_STRATEGIES).default('process-then-commit'),
+    commit: z.enum(COMMIT_MODES).optional(),
+    commitInterval: duration().optional(),
+    commitOnRevoke: z.boolean().optional(),
+    workers: z.int().min(1).max(64).optional(),
+    workerCommit: z.enum(WORKER_COMMITS).optional(),
     'enable.auto.commit': z.boolean().optional(),
     'auto.commit.interval.ms': z.int().min(1).optional(),
     'auto.offset.reset': z.enum(['earliest', 'latest']).optional(),
@@ -254,6 +277,7 @@ const ProfileSchema = z.strictObject({
     error: (iss) => `profile names are letters, digits, '.', '_' and '-', starting with a letter or digit; got ${describeValue(iss.input)}`,
   }),
   description: z.string().optional(),
+  client: z.enum(CLIENT_NAMES).default(DEFAULT_CLIENT),
   producer: ProducerSchema.prefault({}),
   consumer: ConsumerSchema.prefault({}),
   topic: propertyMap,
@@ -304,6 +328,7 @@ const WorkloadSchema = z.strictObject({
   rate: z.int().min(1).max(100_000).default(200),
   messageSize: z.int().min(128).max(1_048_576).default(256),
   consumers: z.int().min(0).max(16).default(1),
+  transformers: z.int().min(0).max(16).default(0),
   processingTime: duration().default(0),
   drainTimeout: duration().default(60_000),
   healthTimeout: duration().default(60_000),
@@ -562,10 +587,10 @@ function crossCheck(raw: unknown): SchemaIssue[] {
           issues.push({ path: at('clients'), at: 'value', message: `there is no group ${f.clients}: groups are numbered 0..${groups.length - 1}` });
         }
       }
-    } else if ((targets === 'consumer' || targets === 'producer') && workload) {
+    } else if ((targets === 'consumer' || targets === 'producer' || targets === 'transformer') && workload) {
       const role = targets;
-      const count = role === 'consumer' ? workload.consumers : workload.producers;
-      const field = role === 'consumer' ? 'workload.consumers' : 'workload.producers';
+      const count = (role === 'consumer' ? workload.consumers : role === 'transformer' ? workload.transformers : workload.producers) ?? 0;
+      const field = `workload.${role}s`;
       if (count === 0) {
         issues.push({ path: at('target'), at: 'value', message: `${f.action} needs a ${role}, but ${field} is 0` });
       } else if (typeof f.target === 'number' && f.target >= count) {

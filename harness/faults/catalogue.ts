@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Capability } from '../cluster/backend.ts';
 import type { FaultType } from './fault.ts';
-import { consumerKill, consumerPause, producerKill } from './types/agents.ts';
+import { consumerJoin, consumerKill, consumerLeave, consumerPause, producerKill, transformerKill } from './types/agents.ts';
 import { brokerDisconnect, brokerKill, brokerPause, brokerRestart, brokerStop } from './types/broker.ts';
 import { electLeaders, reassign } from './types/cluster-ops.ts';
 import { networkBandwidth, networkDown, networkLatency, networkLimitData, networkPartition, networkReset, networkSlicer, networkTimeout } from './types/network.ts';
@@ -26,6 +26,9 @@ export const FAULT_TYPES: readonly FaultType[] = [
   networkDown,
   networkPartition,
   consumerKill,
+  consumerLeave,
+  consumerJoin,
+  transformerKill,
   consumerPause,
   producerKill,
   electLeaders,

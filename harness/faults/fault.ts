@@ -15,7 +15,9 @@ export interface FaultWorld {
   activeController(): Promise<number>;
   /** moves a partition of the test topic to these replicas (the first is the preferred leader) */
   reassign?(partition: number, replicas: number[]): Promise<void>;
-  agent(role: 'producer' | 'consumer', index: number): AgentControl | undefined;
+  agent(role: AgentRole, index: number): AgentControl | undefined;
+  /** starts one more consumer in the group (a member joining mid-run); absent where the world has no workload */
+  addConsumer?(): Promise<AgentControl>;
   /** milliseconds since the workload started */
   elapsed(): number;
   log(line: string): void;
@@ -32,6 +34,7 @@ export function clusterWorld(o: {
   admin: ClusterAdmin;
   topic: () => string;
   agent?: FaultWorld['agent'];
+  addConsumer?: FaultWorld['addConsumer'];
   elapsed: () => number;
   log: (line: string) => void;
   signal: AbortSignal;
@@ -45,15 +48,20 @@ export function clusterWorld(o: {
     },
     reassign: (p, replicas) => o.admin.reassign(o.topic(), p, replicas),
     agent: o.agent ?? (() => undefined),
+    ...(o.addConsumer ? { addConsumer: o.addConsumer } : {}),
     elapsed: o.elapsed,
     log: o.log,
     signal: o.signal,
   };
 }
 
+export type AgentRole = 'producer' | 'consumer' | 'transformer';
+
 export interface AgentControl {
   readonly name: string;
   kill(): Promise<void>;
+  /** a graceful stop: finish the work in hand, commit, leave the group */
+  stop(graceMs: number): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -92,7 +100,7 @@ export interface FaultType<S extends { action: string } = { action: string }> {
   /** the capabilities this fault as written needs, where its parameters add some to `needs` */
   needsFor?(spec: S): readonly Capability[];
   /** what `target` names, for checks against the cluster and workload sizes and for random draws */
-  readonly targets: 'brokers' | 'producer' | 'consumer' | 'none';
+  readonly targets: 'brokers' | AgentRole | 'none';
   /** the fault's own keys (besides action, at and restartAfter) */
   readonly params: z.ZodRawShape;
   /** checks that span keys of the fault itself (a message per bad key) */

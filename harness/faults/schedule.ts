@@ -43,6 +43,7 @@ export interface ScheduleSizes {
   brokers: number;
   producers: number;
   consumers: number;
+  transformers?: number;
   /** workload duration in ms */
   durationMs: number;
 }
@@ -59,7 +60,7 @@ export function buildSchedule(plan: FaultPlan, opts: ScheduleSizes): ScheduledFa
       if (spec.restartAfter !== undefined) f.restartAfterMs = spec.restartAfter;
       if (spec.target === 'random') {
         const t = faultType(spec.action).targets;
-        f.drawn = t === 'brokers' ? 1 + pick(draws, opts.brokers) : pick(draws, t === 'consumer' ? opts.consumers : opts.producers);
+        f.drawn = t === 'brokers' ? 1 + pick(draws, opts.brokers) : pick(draws, t === 'consumer' ? opts.consumers : t === 'transformer' ? (opts.transformers ?? 0) : opts.producers);
         f.target = `random (${t === 'brokers' ? `broker ${f.drawn}` : `${t} ${f.drawn}`})`;
       }
       return f;

@@ -57,7 +57,11 @@ export interface ErrorEvent {
   code: string;
   retriable: boolean;
   definite: boolean;
-  /** how many times the client sent the message's batch (counted by the driver, not taken from the client) */
+  /**
+   * how many times the client sent the message's batch (counted by the driver, not taken
+   * from the client); 0 when the client does not let the driver count them (java,
+   * librdkafka retry inside the client), and then `definite` needs retries=0
+   */
   attempts: number;
   t: number;
 }
@@ -122,12 +126,57 @@ export interface ProcessedEvent {
   t: number;
 }
 
-/** The consumer committed `o` (the next offset to read) for partition `p`. */
+/**
+ * The consumer committed `o` (the next offset to read) for partition `p`: written when
+ * the commit succeeded (commitSync returned, or commitAsync's callback reported success).
+ */
 export interface CommittedEvent {
   e: 'committed';
   cid: string;
   p: number;
   o: number;
+  t: number;
+  /** when the commit was sent (clients with asynchronous commits); absent: sent just before `t` */
+  s?: number;
+}
+
+/** A transformer got an input record from its consumer. */
+export interface ConsumedEvent {
+  e: 'consumed';
+  /** transformer agent id, e.g. "t0" */
+  xid: string;
+  /** the input message id; null when the value is not one of ours */
+  id: MessageId | null;
+  p: number;
+  o: number;
+  t: number;
+}
+
+/** A transformer handed the output record for input `id` to its producer, in transaction `txn`. */
+export interface ProducedEvent {
+  e: 'produced';
+  xid: string;
+  /** the input message id; null for an input record that is not one of ours */
+  id: MessageId | null;
+  /** output partition */
+  p: number;
+  /** the transformer's transaction number (from 0, per incarnation) */
+  txn: number;
+  t: number;
+}
+
+/**
+ * A transaction ended: `commit` once commitTransaction returned, `abort` once
+ * abortTransaction returned. `offsets` are the input positions (next offset to read per
+ * partition) sent with the transaction. A transaction with neither event (the agent died)
+ * is decided by the broker.
+ */
+export interface TxnEvent {
+  e: 'txn';
+  xid: string;
+  txn: number;
+  state: 'commit' | 'abort';
+  offsets: Record<number, number>;
   t: number;
 }
 
@@ -141,7 +190,8 @@ export interface StartEvent {
 
 export type ProducerEvent = AttemptEvent | AckEvent | ErrorEvent | RetryEvent | UnsentEvent | BacklogEvent | StartEvent;
 export type ConsumerEvent = ReceivedEvent | ProcessedEvent | CommittedEvent | StartEvent;
-export type LedgerEvent = ProducerEvent | ConsumerEvent;
+export type TransformerEvent = ConsumedEvent | ProducedEvent | TxnEvent | StartEvent;
+export type LedgerEvent = ProducerEvent | ConsumerEvent | TransformerEvent;
 
 /** What a message value carries (JSON, padded to the configured size). */
 export interface MessagePayload {
@@ -160,6 +210,8 @@ export interface LogRecord {
   id: MessageId | null;
   /** the raw value when it could not be parsed (truncated to 200 chars) */
   raw?: string;
+  /** the record's key, when the read keeps keys (output topics of transformers) */
+  k?: string;
 }
 
 /** What the final read saw of one partition. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { LedgerEvent } from './events.ts';
+import type { LedgerEvent, LogRecord } from './events.ts';
 
 /**
  * Reads a ledger. A killed agent may leave a torn last line (a write cut short); that
@@ -24,4 +24,34 @@ export async function readLedger<T extends LedgerEvent>(file: string): Promise<{
   }
   if (pending) tornTail = true;
   return { events, tornTail };
+}
+
+/**
+ * The events of these kinds from several ledgers, in file order, reading only the lines
+ * that name one of the kinds (cheap on ledgers of millions of other events). A torn last
+ * line is skipped like readLedger does.
+ */
+export async function readEventsOfKind<T extends LedgerEvent>(files: readonly string[], kinds: ReadonlyArray<T['e']>): Promise<T[]> {
+  const marks = kinds.map((k) => `"e":"${k}"`);
+  const out: T[] = [];
+  for (const file of files) {
+    const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    for await (const line of rl) {
+      if (!marks.some((m) => line.includes(m))) continue;
+      try {
+        out.push(JSON.parse(line) as T);
+      } catch {
+        // a torn last line of a killed agent
+      }
+    }
+  }
+  return out;
+}
+
+/** Every record of a final-read file (JSON lines of LogRecord). */
+export async function readRecords(file: string): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of rl) if (line.length > 0) out.push(JSON.parse(line) as LogRecord);
+  return out;
 }

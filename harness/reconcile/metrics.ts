@@ -9,8 +9,16 @@ export interface MetricDef {
   readonly consumer: boolean;
   /** derived from the workload's timing (availability): n/a (null) in a history without it */
   readonly availability?: boolean;
-  /** shown in the outcome table: always, only when some profile has it non-zero, or never (result.json only) */
-  readonly column: 'always' | 'nonzero' | 'never';
+  /**
+   * n/a (null) unless the profile has what it measures: transformers (`transactions`) or
+   * a fire-and-forget producer (`fireAndForget`); filled after the main checker
+   */
+  readonly only?: 'transactions' | 'fireAndForget' | 'consumers';
+  /**
+   * shown in the outcome table: always, when some profile has it non-zero, when some
+   * profile has it at all (not n/a), or never (result.json only)
+   */
+  readonly column: 'always' | 'nonzero' | 'applicable' | 'never';
   /** the report lists example ids for it */
   readonly examples: boolean;
   /** one line for the report's legend */
@@ -41,6 +49,12 @@ export const METRICS = [
   { name: 'processed', title: 'processed', column: 'never', consumer: true, examples: false, means: 'distinct ids processed at least once' },
   { name: 'logRecords', title: 'log records', column: 'never', consumer: false, examples: false, means: 'records in the final read' },
   { name: 'reorderedPairs', title: 'reordered pairs', column: 'never', consumer: false, examples: false, means: 'pairs from one producer to one partition whose log order inverts their send order' },
+  { name: 'commitsBackwards', title: 'commits backwards', column: 'nonzero', consumer: true, examples: false, means: 'successful commits that moved a partition\'s committed offset below one committed before (a retried commitAsync landing late)' },
+  { name: 'unnoticedFailures', title: 'failures unnoticed', column: 'applicable', consumer: false, only: 'fireAndForget', examples: false, means: 'fire-and-forget: sends that failed or stayed unknown, which the application never looked at' },
+  { name: 'outputDuplicates', title: 'output duplicates', column: 'applicable', consumer: false, only: 'transactions', examples: true, means: 'transactions: extra copies of an input message in the committed output (read_committed)' },
+  { name: 'outputMissing', title: 'output missing', column: 'applicable', consumer: false, only: 'transactions', examples: true, means: 'transactions: input messages a transformer consumed that are not in the committed output' },
+  { name: 'abortedRead', title: 'aborted read', column: 'applicable', consumer: false, only: 'transactions', examples: true, means: 'transactions: records of aborted transactions that read_committed returned' },
+  { name: 'offsetsPastUnprocessed', title: 'offsets past unprocessed', column: 'applicable', consumer: false, only: 'transactions', examples: true, means: 'transactions: input records below the offset committed with a transaction that are not in the committed output' },
   { name: 'retried', title: 'retried', column: 'never', consumer: false, examples: false, means: 'messages the client sent more than once (in a retried batch)' },
 ] as const satisfies readonly MetricDef[];
 
@@ -48,10 +62,11 @@ export type MetricName = (typeof METRICS)[number]['name'];
 export const METRIC_NAMES = METRICS.map((m) => m.name) as readonly MetricName[] as [MetricName, ...MetricName[]];
 type ConsumerMetricName = Extract<(typeof METRICS)[number], { consumer: true }>['name'];
 type AvailabilityMetricName = Extract<(typeof METRICS)[number], { availability: true }>['name'];
+type OptionalMetricName = Extract<(typeof METRICS)[number], { only: string }>['name'];
 export type ExampleMetricName = Extract<(typeof METRICS)[number], { examples: true }>['name'];
 
 /** The counts of one profile. A consumer metric is null (n/a) when the profile has no consumers. */
-export type Metrics = { [K in MetricName]: K extends ConsumerMetricName | AvailabilityMetricName ? number | null : number };
+export type Metrics = { [K in MetricName]: K extends ConsumerMetricName | AvailabilityMetricName | OptionalMetricName ? number | null : number };
 
 export const CONSUMER_METRICS = new Set<MetricName>(METRICS.filter((m) => m.consumer).map((m) => m.name));
 export const EXAMPLE_METRICS = METRICS.filter((m) => m.examples).map((m) => m.name) as ExampleMetricName[];
@@ -61,7 +76,7 @@ export const EXAMPLE_METRICS = METRICS.filter((m) => m.examples).map((m) => m.na
  * with `availability: false` (a history without the workload's timing) the availability ones.
  */
 export function zeroMetrics(opts: { consumers: boolean; availability?: boolean } = { consumers: true }): Metrics {
-  const na = (d: MetricDef) => (d.consumer && !opts.consumers) || (d.availability === true && opts.availability === false);
+  const na = (d: MetricDef) => (d.consumer && !opts.consumers) || (d.availability === true && opts.availability === false) || (d.only !== undefined && d.only !== 'consumers');
   const m = Object.fromEntries(METRICS.map((d) => [d.name, na(d) ? null : 0]));
   return m as Metrics;
 }

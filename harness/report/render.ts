@@ -5,7 +5,13 @@ import type { ProfileResult, RunResult } from './types.ts';
 
 /** The outcome table's metric columns for these profiles: the usual ones, plus any rarer one that some profile has. */
 export function tableColumns(profiles: readonly ProfileResult[]): MetricDef[] {
-  return METRICS.filter((m) => m.column === 'always' || (m.column === 'nonzero' && profiles.some((p) => (p.metrics?.[m.name] ?? 0) > 0)));
+  return METRICS.filter(
+    (m) =>
+      m.column === 'always' ||
+      (m.column === 'nonzero' && profiles.some((p) => (p.metrics?.[m.name] ?? 0) > 0)) ||
+      // a result written before a metric existed has no value for it: not applicable
+      (m.column === 'applicable' && profiles.some((p) => p.metrics?.[m.name] !== undefined && p.metrics[m.name] !== null)),
+  );
 }
 
 export function verdict(p: ProfileResult): string {
@@ -18,8 +24,9 @@ export function verdict(p: ProfileResult): string {
 /** A count as printed: n/a for a metric that does not apply, - when the profile has no numbers. */
 export function formatCount(p: ProfileResult, name: MetricName): string {
   if (!p.metrics) return '-';
-  const v = p.metrics[name];
-  return v === null ? 'n/a' : String(v);
+  const v = p.metrics[name] as number | null | undefined;
+  // undefined: a result written before the metric existed
+  return v === null ? 'n/a' : v === undefined ? '-' : String(v);
 }
 
 export function renderTable(run: RunResult): string {
@@ -66,14 +73,20 @@ export function renderSummary(run: RunResult): string {
     if (p.error) out.push(`**${p.status === 'interrupted' ? 'Interrupted' : 'Harness error'}:** ${p.error}`, '');
     for (const r of p.inconclusive ?? []) out.push(`**Did not settle** (the numbers below are not a result): ${r}`, '');
     for (const v of p.violations) out.push(`**Identity violated** (${v.identity}): ${v.detail}`, '');
+    if (p.client) out.push(`- client: ${p.client.name} (${p.client.version})`);
+    const cc = p.clientConfig;
+    const props = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ');
+    if (cc?.producer) out.push(`- producer client config: ${props(cc.producer)}`);
+    if (cc?.consumer) out.push(`- consumer client config: ${props(cc.consumer)}`);
     const pr = p.producer;
     out.push(
-      `- producer: acks=${pr.acks === -1 ? 'all' : pr.acks}, enable.idempotence=${pr.idempotent}, retries=${pr.retries}, ` +
+      `- producer: mode=${pr.mode ?? 'async'}, acks=${pr.acks === -1 ? 'all' : pr.acks}, enable.idempotence=${pr.idempotent}, retries=${pr.retries}, ` +
         `max.in.flight.requests.per.connection=${pr.maxInFlightRequests}, linger.ms=${pr.lingerMs}, batch.size=${pr.batchBytes}, delivery.timeout.ms=${pr.deliveryTimeoutMs}`,
     );
     const c = p.consumer;
-    out.push(
-      `- consumer: strategy=${c.strategy}${c.strategy === 'auto-commit' ? `, auto.commit.interval.ms=${c.autoCommitIntervalMs}` : ''}, ` +
+    if (p.metrics?.processed !== null || p.transactions) out.push(
+      `- consumer: strategy=${c.strategy}${c.strategy === 'auto-commit' ? `, auto.commit.interval.ms=${c.autoCommitIntervalMs}` : `, commit=${c.commit ?? 'sync'}${c.commitIntervalMs ? ` every ${c.commitIntervalMs} ms` : ''}`}` +
+        `${c.commitOnRevoke ? ', commits on revoke' : ''}${(c.workers ?? 1) > 1 ? `, ${c.workers} workers committing ${c.workerCommit}` : ''}, ` +
         `session.timeout.ms=${c.sessionTimeoutMs}, isolation.level=${c.readUncommitted ? 'read_uncommitted' : 'read_committed'}`,
     );
     out.push(`- Kafka ${p.versions.kafka ?? '?'}; ${describeElr(p)}`);
@@ -131,6 +144,23 @@ export function findings(p: ProfileResult): string[] {
     out.push(
       `**the client acknowledged ${nb.acked} write(s) without an offset**: it resolved the send with no result for the message's partition` +
         (nb.lost > 0 ? `; ${nb.lost} of them are not in the log (counted in lost: the application was told they were written)` : '; every one of them is in the log'),
+    );
+  }
+  if (m.unnoticedFailures !== null && m.unnoticedFailures > 0) {
+    out.push(`**${m.unnoticedFailures} send(s) failed or stayed unknown and the application never looked** (fire-and-forget): ${m.failed} failed, ${m.unknown} unknown`);
+  }
+  if (m.commitsBackwards !== null && m.commitsBackwards > 0) {
+    const b = p.backwardCommits ?? [];
+    out.push(
+      `**${m.commitsBackwards} successful commit(s) moved a committed offset backwards** (e.g. ${b.slice(0, 3).map((c) => `p${c.partition} ${c.from} -> ${c.to} by ${c.consumer} at ${at(c.t)}`).join('; ')}): ` +
+        'the next owner of the partition reads those records again',
+    );
+  }
+  const tx = p.transactions;
+  if (tx) {
+    out.push(
+      `transactions: ${tx.committedTxns} committed, ${tx.abortedTxns} aborted (as the transformers recorded them); ` +
+        `${tx.uncommittedOnly} output record(s) only read_uncommitted returns (aborted or never-committed transactions)`,
     );
   }
   if (m.belowLogStart > 0) out.push(`${m.belowLogStart} acked message(s) lie below the final log start offset: removed by the log's retention or DeleteRecords, not lost`);

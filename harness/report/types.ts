@@ -1,4 +1,5 @@
-import type { ResolvedConsumer, ResolvedProducer } from '../agents/kafkajs-driver.ts';
+import type { ResolvedConsumer, ResolvedProducer } from '../clients/settings.ts';
+import type { ClientName } from '../clients/protocol.ts';
 import type { HealthReport } from '../cluster/admin.ts';
 import type { KafkaFeatures } from '../cluster/features.ts';
 import type { TimelineEntry } from '../faults/nemesis.ts';
@@ -8,6 +9,8 @@ import type { Availability } from '../reconcile/availability.ts';
 import type { ExampleMetricName } from '../reconcile/metrics.ts';
 import type { IdentityViolation, Metrics, RetrySummary } from '../reconcile/types.ts';
 import type { ThresholdCheck } from '../run/thresholds.ts';
+import type { BackwardCommit } from '../reconcile/commits.ts';
+import type { TransactionOutcome } from '../reconcile/transactions.ts';
 
 export interface DrainReport {
   drained: boolean;
@@ -41,6 +44,10 @@ export interface ProfileResult {
   dir: string;
   /** the topic the profile wrote to */
   topic?: string;
+  /** the client every agent of the profile ran, and its version */
+  client?: { name: ClientName; version: string };
+  /** the configuration the driver gave the client, in the client's own names */
+  clientConfig?: { producer?: Record<string, string>; consumer?: Record<string, string> };
   producer: ResolvedProducer;
   consumer: ResolvedConsumer;
   topicConfig: Record<string, string>;
@@ -52,6 +59,10 @@ export interface ProfileResult {
   examples?: Partial<Record<ExampleMetricName, string[]>>;
   violations: IdentityViolation[];
   retries?: RetrySummary;
+  /** consume-transform-produce: the transaction checks and counts (with transformers) */
+  transactions?: TransactionOutcome;
+  /** commits that moved a partition's committed offset backwards (the first few) */
+  backwardCommits?: BackwardCommit[];
   /** acknowledgements without an offset, and how many of those messages are not in the log */
   acksWithoutOffset?: { acked: number; lost: number };
   availability?: Availability;

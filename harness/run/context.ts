@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AgentHandle } from '../agents/handle.ts';
-import type { ResolvedConsumer, ResolvedProducer } from '../agents/kafkajs-driver.ts';
+import type { PreparedClient } from '../clients/driver.ts';
+import type { ResolvedConsumer, ResolvedProducer } from '../clients/settings.ts';
 import type { ClusterAdmin } from '../cluster/admin.ts';
 import type { Cluster, ClusterBackend } from '../cluster/backend.ts';
 import type { KafkaFeatures } from '../cluster/features.ts';
@@ -57,6 +58,16 @@ export class ProfileContext {
   groupId = '';
   readonly producers: AgentHandle[] = [];
   readonly consumers: AgentHandle[] = [];
+  readonly transformers: AgentHandle[] = [];
+  /** starts one more consumer in the group (consumer.join) */
+  addConsumer: (() => Promise<AgentHandle>) | undefined;
+  /** the profile's client, provisioned */
+  client: PreparedClient | undefined;
+  /** where the transformers write (empty without transformers) */
+  outputTopic = '';
+  transformGroupId = '';
+  /** the final read of the output topic, read_committed and read_uncommitted */
+  outputRead: { committed: FinalRead; uncommitted: FinalRead } | undefined;
   nemesis: Nemesis | undefined;
   /** wall clock when the workload started (ms since epoch) */
   workloadStart = 0;

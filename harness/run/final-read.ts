@@ -1,13 +1,33 @@
 // The final read: a fresh consumer reads every partition from its log start offset to
 // its high watermark, after every producer has stopped and every fault is healed.
-import crypto from 'node:crypto';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { ClusterAdmin } from '../cluster/admin.ts';
-import { messageIdParser } from '../agents/consumer.ts';
+import { messageIdParser } from '../ledger/message-id.ts';
+import { readPartitionsWithKafkajs, type RawRecord } from '../clients/kafkajs-reader.ts';
 import type { FinalRead, LogRecord, PartitionRead } from '../ledger/events.ts';
 import { HarnessError } from '../util/errors.ts';
 
-export async function finalRead(opts: {
+/** A connection that broke under the read (a broker that just came back, a proxy reset): the read may start over. */
+function isConnectionError(err: unknown): boolean {
+  const text = `${(err as Error)?.name ?? ''} ${(err as Error)?.message ?? ''}`;
+  return /Closed connection|ECONNRESET|ECONNREFUSED|KafkaJSConnection|socket hang up/i.test(text);
+}
+
+/**
+ * The final read (see readOnce), started over up to twice when a connection breaks under
+ * it: reading is idempotent, and the checks before and after stay as strict.
+ */
+export async function finalRead(opts: Parameters<typeof readOnce>[0]): Promise<FinalRead> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !isConnectionError(err) || opts.signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function readOnce(opts: {
   bootstrap: readonly string[];
   topic: string;
   runId: string;
@@ -15,63 +35,41 @@ export async function finalRead(opts: {
   timeoutMs: number;
   signal?: AbortSignal;
   /** the message id a record carries, null for a record that is not the run's; default: the harness' own payload */
-  idOf?: (m: KafkaMessage) => string | null;
+  idOf?: (m: RawRecord) => string | null;
+  /** keep each record's key (`k`): the transformers' output records name their transaction there */
+  keys?: boolean;
+  /**
+   * every offset in [low, high) holds a data record (default true). Not so in a topic
+   * written in transactions: commit and abort markers take offsets too.
+   */
+  gapless?: boolean;
 }): Promise<FinalRead> {
   const ownIds = messageIdParser(opts.runId);
-  const idOf = opts.idOf ?? ((m: KafkaMessage) => ownIds(m.value));
+  const idOf = opts.idOf ?? ((m: RawRecord) => ownIds(m.value));
   await using admin = new ClusterAdmin(opts.bootstrap);
   const before = await admin.offsets(opts.topic);
-  const remaining = new Set(before.filter((p) => p.high > p.low).map((p) => p.partition));
   const target = new Map(before.map((p) => [p.partition, p]));
-  // keyed by offset: a rejoin of the throwaway group starts reading from the log start again
+  // keyed by offset: a rejoin of the reading group starts reading from the log start again
   const byPartition = new Map<number, Map<number, LogRecord>>(before.map((p) => [p.partition, new Map()]));
-  // a throwaway group with nothing committed: kafkajs consumers always join a group
-  const groupId = `kafka-chaos-final-read-${crypto.randomUUID()}`;
-  if (remaining.size > 0) {
-    const kafka = new Kafka({ clientId: 'kafka-chaos-final-read', brokers: [...opts.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
-    // it reads up to a high watermark it knows: no fetch needs to wait for more data
-    const consumer = kafka.consumer({ groupId, readUncommitted: opts.isolation === 'read_uncommitted', sessionTimeout: 10_000, maxBytes: 10 * 1024 * 1024, maxWaitTimeInMs: 100 });
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => {
-          const left = [...remaining].map((p) => `partition ${p}`).join(', ');
-          const read = [...byPartition.values()].reduce((n, m) => n + m.size, 0);
-          reject(new HarnessError(`the final read did not reach the high watermark within ${opts.timeoutMs / 1000}s (${left} unfinished, ${read} records read)`));
-        }, opts.timeoutMs);
-        onAbort = () => reject(new HarnessError('interrupted'));
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              const p = batch.partition;
-              const hw = target.get(p)?.high ?? 0;
-              for (const m of batch.messages) {
-                const o = Number(m.offset);
-                if (o >= hw) continue; // beyond what this read set out to cover
-                const id = idOf(m);
-                const rec: LogRecord = { p, o, id };
-                if (id === null) rec.raw = m.value ? m.value.toString('utf8').slice(0, 200) : '(null)';
-                byPartition.get(p)?.set(o, rec);
-              }
-              const last = batch.messages.length > 0 ? Number(batch.lastOffset()) : -1;
-              if (last >= hw - 1) remaining.delete(p);
-              if (remaining.size === 0) resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      if (timer) clearTimeout(timer);
-      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
-      await consumer.disconnect().catch(() => undefined);
-      await admin.deleteGroup(groupId);
-    }
-  }
+  await readPartitionsWithKafkajs({
+    bootstrap: opts.bootstrap,
+    topic: opts.topic,
+    isolation: opts.isolation,
+    until: new Map(before.filter((p) => p.high > p.low).map((p) => [p.partition, p.high])),
+    timeoutMs: opts.timeoutMs,
+    signal: opts.signal,
+    cleanup: (groupId) => admin.deleteGroup(groupId),
+    onRecord: (m) => {
+      const p = m.partition;
+      const o = m.offset;
+      if (o >= (target.get(p)?.high ?? 0)) return; // beyond what this read set out to cover
+      const id = idOf(m);
+      const rec: LogRecord = { p, o, id };
+      if (opts.keys && m.key) rec.k = m.key.toString('utf8');
+      if (id === null) rec.raw = m.value ? m.value.toString('utf8').slice(0, 200) : '(null)';
+      byPartition.get(p)?.set(o, rec);
+    },
+  });
   const after = await admin.offsets(opts.topic);
   for (const a of after) {
     const b = target.get(a.partition);
@@ -82,7 +80,7 @@ export async function finalRead(opts: {
   const partitions: PartitionRead[] = before.map((p) => ({ partition: p.partition, logStartOffset: p.low, highWatermark: p.high, records: byPartition.get(p.partition)?.size ?? 0 }));
   // without transactions or compaction every offset in [low, high) holds a record: a gap
   // would mean the read missed something, and every count after it would be wrong
-  if (opts.isolation === 'read_uncommitted') {
+  if (opts.isolation === 'read_uncommitted' && opts.gapless !== false) {
     for (const p of partitions) {
       const expected = p.highWatermark - p.logStartOffset;
       if (p.records !== expected) {

@@ -6,13 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AgentHandle } from '../agents/handle.ts';
-import type { ConsumerAgentConfig, ConsumerStats, ProducerAgentConfig } from '../agents/protocol.ts';
+import { clientDriver } from '../clients/catalogue.ts';
+import { withClientProperties } from '../clients/driver.ts';
+import type { ConsumerAgentConfig, ConsumerStats, ProducerAgentConfig, TransformerAgentConfig, TransformerStats } from '../clients/protocol.ts';
 import { ClusterAdmin } from '../cluster/admin.ts';
 import { probeFeatures } from '../cluster/features.ts';
 import { effectiveBrokerConfig, effectiveKafkaVersion } from '../experiment/schema.ts';
 import { clusterWorld } from '../faults/fault.ts';
 import { Nemesis } from '../faults/nemesis.ts';
+import type { CommittedEvent, ConsumedEvent, ProducedEvent, TxnEvent } from '../ledger/events.ts';
+import { readEventsOfKind, readRecords } from '../ledger/reader.ts';
 import { writeRecords } from '../ledger/writer.ts';
+import { backwardCommits } from '../reconcile/commits.ts';
+import type { Metrics } from '../reconcile/metrics.ts';
+import { checkTransactions } from '../reconcile/transactions.ts';
 import { ledgerFiles, reconcileRun as reconcileFromDisk } from '../reconcile/read-run.ts';
 import type { DrainReport, ProducerThroughput } from '../report/types.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -32,10 +39,14 @@ const startCluster: Phase = {
   async run(ctx) {
     const exp = ctx.experiment;
     ctx.log(`starting a fresh ${exp.cluster.brokers}-broker cluster (${ctx.opts.backend.name} backend)`);
+    const kafkaVersion = effectiveKafkaVersion(exp, ctx.profile);
+    // the client is provisioned (the Java agent compiled, the native module loaded) while the brokers start
+    const client = clientDriver(ctx.profile.client).prepare({ kafkaVersion, javaHome: process.env.JAVA_HOME, log: (l) => ctx.log(l) });
+    client.catch(() => undefined);
     const cluster = await ctx.opts.backend.start({
       runId: ctx.opts.runId,
       brokers: exp.cluster.brokers,
-      kafkaVersion: effectiveKafkaVersion(exp, ctx.profile),
+      kafkaVersion,
       brokerProperties: effectiveBrokerConfig(exp, ctx.profile),
       dir: path.join(ctx.dir, 'cluster'),
       signal: ctx.opts.signal,
@@ -46,7 +57,9 @@ const startCluster: Phase = {
       ctx.log('tearing down the cluster');
       await cluster[Symbol.asyncDispose]();
     });
-    ctx.result.versions = { ...cluster.versions, kafkajs: kafkajsVersion() };
+    ctx.client = await client;
+    ctx.result.client = { name: ctx.client.name, version: ctx.client.version };
+    ctx.result.versions = { ...cluster.versions, client: ctx.client.version };
 
     const admin = new ClusterAdmin(cluster.bootstrapServers);
     ctx.admin = admin;
@@ -69,6 +82,16 @@ const createTopic: Phase = {
       config: ctx.result.topicConfig,
       timeoutMs: 60_000,
     });
+    if (exp.workload.transformers > 0) {
+      ctx.outputTopic = `${ctx.topic}-out`;
+      await ctx.need(ctx.admin, 'the admin client').createTopic({
+        topic: ctx.outputTopic,
+        partitions: exp.topic.partitions,
+        replicationFactor: exp.topic.replicationFactor,
+        config: ctx.result.topicConfig,
+        timeoutMs: 60_000,
+      });
+    }
   },
 };
 
@@ -78,30 +101,64 @@ const startAgents: Phase = {
     const exp = ctx.experiment;
     const w = exp.workload;
     const cluster = ctx.need(ctx.cluster, 'the cluster');
+    const client = ctx.need(ctx.client, 'the client');
+    const driver = clientDriver(client.name);
     ctx.groupId = ctx.consumer.groupId ?? `kafka-chaos-${ctx.opts.runId}-${ctx.profile.name}`;
+    ctx.transformGroupId = `${ctx.groupId}-transform`;
     ctx.teardown.defer('agents', async () => {
-      await Promise.allSettled([...ctx.producers, ...ctx.consumers].map((a) => a.kill()));
+      await Promise.allSettled([...ctx.producers, ...ctx.consumers, ...ctx.transformers].map((a) => a.kill()));
     });
-    for (let i = 0; i < w.consumers; i++) {
+    const handle = (name: string, cfg: ConsumerAgentConfig | ProducerAgentConfig | TransformerAgentConfig) =>
+      new AgentHandle(name, withClientProperties(driver, cfg), ctx.agentDir, ctx.opts.runId, client);
+    for (let i = 0; i < w.transformers; i++) {
+      const cfg: TransformerAgentConfig = {
+        role: 'transformer',
+        agentId: `t${i}`,
+        runId: ctx.opts.runId,
+        bootstrap: [...cluster.bootstrapServers],
+        client: client.name,
+        inputTopic: ctx.topic,
+        outputTopic: ctx.outputTopic,
+        groupId: ctx.transformGroupId,
+        transactionalId: `${ctx.producer.transactionalId ?? `kafka-chaos-${ctx.profile.name}`}-t${i}`,
+        processingTimeMs: w.processingTime,
+        ledgerFile: path.join(ctx.ledgerDir, `transformer-t${i}.jsonl`),
+        // a transformer reads committed input and writes in transactions, whatever the profile says
+        consumer: { ...ctx.consumer, readUncommitted: false, strategy: 'process-then-commit' },
+        producer: { ...ctx.producer, idempotent: true, acks: -1 },
+      };
+      ctx.transformers.push(handle(`transformer-t${i}`, cfg));
+    }
+    const consumer = (i: number) => {
       const cfg: ConsumerAgentConfig = {
         role: 'consumer',
         agentId: `c${i}`,
         runId: ctx.opts.runId,
         bootstrap: [...cluster.bootstrapServers],
+        client: client.name,
         topic: ctx.topic,
         groupId: ctx.groupId,
         processingTimeMs: w.processingTime,
         ledgerFile: path.join(ctx.ledgerDir, `consumer-c${i}.jsonl`),
         consumer: ctx.consumer,
       };
-      ctx.consumers.push(new AgentHandle(`consumer-c${i}`, cfg, ctx.agentDir, ctx.opts.runId));
-    }
+      return handle(`consumer-c${i}`, cfg);
+    };
+    for (let i = 0; i < w.consumers; i++) ctx.consumers.push(consumer(i));
+    // a member that joins mid-run (consumer.join) is one more consumer of the same kind
+    ctx.addConsumer = async () => {
+      const c = consumer(ctx.consumers.length);
+      ctx.consumers.push(c);
+      await c.start();
+      return c;
+    };
     for (let i = 0; i < w.producers; i++) {
       const cfg: ProducerAgentConfig = {
         role: 'producer',
         agentId: `p${i}`,
         runId: ctx.opts.runId,
         bootstrap: [...cluster.bootstrapServers],
+        client: client.name,
         topic: ctx.topic,
         partitions: exp.topic.partitions,
         rate: w.rate,
@@ -109,10 +166,14 @@ const startAgents: Phase = {
         ledgerFile: path.join(ctx.ledgerDir, `producer-p${i}.jsonl`),
         producer: ctx.producer,
       };
-      ctx.producers.push(new AgentHandle(`producer-p${i}`, cfg, ctx.agentDir, ctx.opts.runId));
+      ctx.producers.push(handle(`producer-p${i}`, cfg));
     }
-    ctx.log(`starting ${ctx.consumers.length} consumer(s) and ${ctx.producers.length} producer(s)`);
-    await Promise.all(ctx.consumers.map((c) => c.start()));
+    const producerConfig = w.producers + w.transformers > 0 ? driver.producerProperties(ctx.producer) : undefined;
+    const consumerConfig = w.consumers + w.transformers > 0 ? driver.consumerProperties(ctx.consumer, ctx.groupId) : undefined;
+    ctx.result.clientConfig = { ...(producerConfig ? { producer: producerConfig } : {}), ...(consumerConfig ? { consumer: consumerConfig } : {}) };
+    const transformers = ctx.transformers.length > 0 ? `, ${ctx.transformers.length} transformer(s)` : '';
+    ctx.log(`starting ${ctx.consumers.length} consumer(s)${transformers} and ${ctx.producers.length} producer(s) on ${client.version}`);
+    await Promise.all([...ctx.consumers, ...ctx.transformers].map((c) => c.start()));
     await Promise.all(ctx.producers.map((p) => p.start()));
   },
 };
@@ -132,7 +193,8 @@ const workload: Phase = {
         cluster,
         admin,
         topic: () => ctx.topic,
-        agent: (role, index) => (role === 'producer' ? ctx.producers[index] : ctx.consumers[index]),
+        agent: (role, index) => (role === 'producer' ? ctx.producers[index] : role === 'transformer' ? ctx.transformers[index] : ctx.consumers[index]),
+        ...(ctx.addConsumer ? { addConsumer: ctx.addConsumer } : {}),
         elapsed: () => Date.now() - ctx.workloadStart,
         log: (l) => ctx.log(l),
         signal: ctx.opts.signal,
@@ -182,7 +244,7 @@ const health: Phase = {
   async run(ctx) {
     const w = ctx.experiment.workload;
     ctx.phase = 'waiting for health';
-    const topics = [ctx.topic, ...(w.consumers > 0 ? ['__consumer_offsets'] : [])];
+    const topics = [ctx.topic, ...(ctx.outputTopic ? [ctx.outputTopic, '__transaction_state'] : []), ...(w.consumers + w.transformers > 0 ? ['__consumer_offsets'] : [])];
     const report = await ctx.need(ctx.admin, 'the admin client').waitHealthy({ brokers: ctx.experiment.cluster.brokers, topics, timeoutMs: w.healthTimeout, signal: ctx.opts.signal });
     ctx.result.health = report;
     ctx.log(`cluster health: ${report.detail} (after ${(report.waitedMs / 1000).toFixed(1)}s)`);
@@ -210,7 +272,7 @@ const stopConsumers: Phase = {
   name: 'stopConsumers',
   async run(ctx) {
     ctx.phase = 'stopping consumers';
-    await Promise.all(ctx.consumers.map((c) => c.stop(10_000)));
+    await Promise.all([...ctx.consumers, ...ctx.transformers].map((c) => c.stop(10_000)));
     ctx.opts.progress.done();
   },
 };
@@ -225,6 +287,16 @@ const readLog: Phase = {
     writeRecords(path.join(ctx.dir, 'final-read.jsonl'), read.records);
     // the checker reads the records back from final-read.jsonl: only what the read saw of each partition stays in memory
     ctx.read = { ...read, records: [] };
+    if (ctx.outputTopic) {
+      ctx.log('final read of the output topic, read_committed and read_uncommitted');
+      const readOutput = (isolation: 'read_committed' | 'read_uncommitted') =>
+        finalRead({ bootstrap: cluster.bootstrapServers, topic: ctx.outputTopic, runId: ctx.opts.runId, isolation, timeoutMs: 120_000, signal: ctx.opts.signal, keys: true, gapless: false });
+      const committed = await readOutput('read_committed');
+      const uncommitted = await readOutput('read_uncommitted');
+      writeRecords(path.join(ctx.dir, 'final-read-output.committed.jsonl'), committed.records);
+      writeRecords(path.join(ctx.dir, 'final-read-output.uncommitted.jsonl'), uncommitted.records);
+      ctx.outputRead = { committed, uncommitted };
+    }
   },
 };
 
@@ -262,9 +334,45 @@ const reconcileRun: Phase = {
         unsent: p.unsent,
       };
     });
+    await checkClientSide(ctx, rec.metrics);
     result.thresholds = checkThresholds(ctx.profile.expect, rec.metrics);
   },
 };
+
+/**
+ * The checks of what the application did with its client, beside the main checker:
+ * commits that moved backwards, failures a fire-and-forget producer never looked at, and
+ * the transaction checks of the transformers.
+ */
+async function checkClientSide(ctx: ProfileContext, metrics: Metrics): Promise<void> {
+  const result = ctx.result;
+  const names = fs.readdirSync(ctx.ledgerDir).sort();
+  const files = (prefix: string) => names.filter((f) => f.startsWith(prefix)).map((f) => path.join(ctx.ledgerDir, f));
+  if (ctx.consumers.length > 0) {
+    const backwards = backwardCommits(await readEventsOfKind<CommittedEvent>(files('consumer-'), ['committed']));
+    metrics.commitsBackwards = backwards.length;
+    result.backwardCommits = backwards.slice(0, 20);
+  }
+  if (ctx.producer.mode === 'fire-and-forget' && ctx.producers.length > 0) metrics.unnoticedFailures = metrics.failed + metrics.unknown;
+  if (ctx.outputTopic && ctx.outputRead) {
+    const events = await readEventsOfKind<ConsumedEvent | ProducedEvent | TxnEvent>(files('transformer-'), ['consumed', 'txn']);
+    const groupOffsets = await ctx.need(ctx.admin, 'the admin client').committed(ctx.transformGroupId, ctx.topic);
+    const t = checkTransactions({
+      events,
+      input: await readRecords(path.join(ctx.dir, 'final-read.jsonl')),
+      committed: ctx.outputRead.committed.records,
+      uncommitted: ctx.outputRead.uncommitted.records,
+      groupOffsets,
+    });
+    result.transactions = t;
+    metrics.outputDuplicates = t.outputDuplicates;
+    metrics.outputMissing = t.outputMissing;
+    metrics.abortedRead = t.abortedRead;
+    metrics.offsetsPastUnprocessed = t.offsetsPastUnprocessed;
+    result.examples = { ...result.examples, ...t.examples };
+    ctx.log(`transactions: ${t.committedTxns} committed, ${t.abortedTxns} aborted; output duplicates ${t.outputDuplicates}, missing ${t.outputMissing}, aborted read ${t.abortedRead}, offsets past unprocessed ${t.offsetsPastUnprocessed}`);
+  }
+}
 
 /** The run counts only if it settled: every fault applied as written, the cluster healthy, the consumers drained, no agent dead. */
 const settle: Phase = {
@@ -306,9 +414,9 @@ export const PHASES: readonly Phase[] = [
 ];
 
 /** Why a run did not settle, in words; empty when it did. */
-export function unsettledReasons(ctx: Pick<ProfileContext, 'producers' | 'consumers' | 'result'>): string[] {
+export function unsettledReasons(ctx: Pick<ProfileContext, 'producers' | 'consumers' | 'transformers' | 'result'>): string[] {
   const reasons: string[] = [];
-  for (const a of [...ctx.producers, ...ctx.consumers]) {
+  for (const a of [...ctx.producers, ...ctx.consumers, ...ctx.transformers]) {
     for (const d of a.deaths) reasons.push(`agent ${d.agent} died on its own at ${d.at} (${d.detail})`);
   }
   const h = ctx.result.health;
@@ -330,8 +438,9 @@ function startProgress(ctx: ProfileContext): void {
       sent: sum(ctx.producers, 'a'),
       acked: sum(ctx.producers, 'b'),
       errors: sum(ctx.producers, 'c'),
-      consumed: sum(ctx.consumers, 'a'),
-      processed: sum(ctx.consumers, 'b'),
+      // transformers count as consumers here: consumed, and produced in transactions
+      consumed: sum(ctx.consumers, 'a') + sum(ctx.transformers, 'a'),
+      processed: sum(ctx.consumers, 'b') + sum(ctx.transformers, 'b'),
       faultsApplied: ctx.nemesis?.timeline.filter((t) => t.appliedAt !== null).length ?? 0,
       faultsTotal: ctx.schedule.length,
     });
@@ -352,24 +461,36 @@ function startProgress(ctx: ProfileContext): void {
  */
 async function drain(ctx: ProfileContext): Promise<DrainReport> {
   const started = Date.now();
-  const consumers = ctx.consumers;
+  const consumers = [...ctx.consumers, ...ctx.transformers];
   if (consumers.length === 0) return { drained: true, waitedMs: 0, detail: 'no consumers' };
+  const groups = [...(ctx.consumers.length > 0 ? [ctx.groupId] : []), ...(ctx.transformers.length > 0 ? [ctx.transformGroupId] : [])];
   const admin = ctx.need(ctx.admin, 'the admin client');
   const timeoutMs = ctx.experiment.workload.drainTimeout;
   let detail = '';
   for (;;) {
-    const dead = consumers.filter((c) => !c.running).map((c) => c.name);
+    // a member that left the group on schedule (consumer.leave, the heal of consumer.join) is not dead
+    const dead = consumers.filter((c) => !c.running && !c.stoppedOnPurpose).map((c) => c.name);
     if (dead.length > 0) return { drained: false, waitedMs: Date.now() - started, detail: `not running: ${dead.join(', ')}` };
     try {
-      const [offsets, committed] = await Promise.all([admin.offsets(ctx.topic), admin.committed(ctx.groupId, ctx.topic)]);
-      const maxProcessed = new Map<number, number>();
+      const offsets = await admin.offsets(ctx.topic);
+      let behind: typeof offsets = [];
       let busy = false;
-      for (const c of consumers) {
-        const s = c.stats as ConsumerStats | undefined;
-        if (s?.busy) busy = true;
-        for (const [p, o] of c.maxProcessed) maxProcessed.set(p, Math.max(maxProcessed.get(p) ?? -1, o));
+      let maxProcessed = new Map<number, number>();
+      let committed = new Map<number, number>();
+      // every group (consumers, transformers) is done with every partition
+      for (const group of groups) {
+        const members = group === ctx.groupId ? ctx.consumers : ctx.transformers;
+        committed = await admin.committed(group, ctx.topic);
+        maxProcessed = new Map<number, number>();
+        for (const c of members) {
+          const s = c.stats as ConsumerStats | TransformerStats | undefined;
+          if (s?.busy) busy = true;
+          for (const [p, o] of c.maxProcessed) maxProcessed.set(p, Math.max(maxProcessed.get(p) ?? -1, o));
+        }
+        // a transformer is done only when its transactions committed the input position
+        behind = offsets.filter((p) => p.high > p.low && (group === ctx.groupId ? (maxProcessed.get(p.partition) ?? -1) < p.high - 1 : true) && (committed.get(p.partition) ?? -1) < p.high);
+        if (behind.length > 0) break;
       }
-      const behind = offsets.filter((p) => p.high > p.low && (maxProcessed.get(p.partition) ?? -1) < p.high - 1 && (committed.get(p.partition) ?? -1) < p.high);
       if (behind.length === 0 && !busy) {
         return { drained: true, waitedMs: Date.now() - started, detail: `every partition processed or committed up to its high watermark in ${((Date.now() - started) / 1000).toFixed(1)}s` };
       }
@@ -382,14 +503,3 @@ async function drain(ctx: ProfileContext): Promise<DrainReport> {
   }
 }
 
-let kafkajsVersionCache: string | undefined;
-function kafkajsVersion(): string {
-  if (kafkajsVersionCache) return kafkajsVersionCache;
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../node_modules/kafkajs/package.json', import.meta.url), 'utf8')) as { version: string };
-    kafkajsVersionCache = pkg.version;
-  } catch {
-    kafkajsVersionCache = 'unknown';
-  }
-  return kafkajsVersionCache;
-}

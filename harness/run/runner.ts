@@ -2,10 +2,12 @@
 // context; the profiles share the seeded fault schedule.
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConsumer, resolveProducer, type ResolvedConsumer, type ResolvedProducer } from '../agents/kafkajs-driver.ts';
+import { clientDriver } from '../clients/catalogue.ts';
+import type { AgentRole } from '../clients/protocol.ts';
+import { DriverRefusal, resolveConsumer, resolveProducer, type ResolvedConsumer, type ResolvedProducer } from '../clients/settings.ts';
 import { effectiveBrokerConfig, effectiveTopicConfig, type Experiment, type Profile } from '../experiment/schema.ts';
 import { buildSchedule, type ScheduledFault } from '../faults/schedule.ts';
-import { renderSummary } from '../report/render.ts';
+import { resolveReporters, runReporters, type ReporterOptions } from '../report/reporter.ts';
 import type { ProfileResult, RunResult } from '../report/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { ProfileContext, type RunOptions } from './context.ts';
@@ -15,22 +17,79 @@ export type { RunOptions } from './context.ts';
 
 const stringify = (m: Record<string, string | number | boolean>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
 
-/** Resolves each profile's client settings (the driver refuses what it cannot honour) before anything starts. */
-export function resolveProfiles(exp: Experiment): Array<{ profile: Profile; producer: ResolvedProducer; consumer: ResolvedConsumer }> {
-  return exp.profiles.map((profile) => ({ profile, producer: resolveProducer(profile.producer), consumer: resolveConsumer(profile.consumer) }));
+/** A setting of one profile that cannot be honoured; `path` is its key path in the profile (e.g. ['consumer', 'commit']). */
+export class ProfileRefusal extends Error {
+  constructor(
+    readonly profileIndex: number,
+    readonly path: string[],
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-/** Writes a finished run's report into its run directory: result.json and summary.md. */
-export function writeReport(result: RunResult): void {
-  fs.writeFileSync(path.join(result.runDir, 'result.json'), JSON.stringify(result, null, 2));
-  fs.writeFileSync(path.join(result.runDir, 'summary.md'), renderSummary(result));
+export interface ResolvedProfile {
+  profile: Profile;
+  producer: ResolvedProducer;
+  consumer: ResolvedConsumer;
+}
+
+/** The agent roles an experiment's workload starts. */
+export function rolesOf(exp: Experiment): AgentRole[] {
+  const roles: AgentRole[] = [];
+  if (exp.workload.producers > 0) roles.push('producer');
+  if (exp.workload.consumers > 0) roles.push('consumer');
+  if (exp.workload.transformers > 0) roles.push('transformer');
+  return roles;
+}
+
+/** `consumer.max.poll.records` -> ['consumer', 'max.poll.records']: a section and a Kafka property name. */
+function refusalPath(key: string, section: string | undefined): string[] {
+  if (section) return [section, key];
+  const dot = key.indexOf('.');
+  return dot < 0 ? [key] : [key.slice(0, dot), key.slice(dot + 1)];
+}
+
+/**
+ * Resolves each profile's client settings and asks its client's driver what it cannot
+ * honour, before anything starts. Throws a ProfileRefusal (the first found) naming the
+ * profile and the setting.
+ */
+export function resolveProfiles(exp: Experiment): ResolvedProfile[] {
+  const roles = rolesOf(exp);
+  return exp.profiles.map((profile, i) => {
+    const resolve = <T>(section: string, fn: () => T): T => {
+      try {
+        return fn();
+      } catch (err) {
+        if (err instanceof DriverRefusal) throw new ProfileRefusal(i, refusalPath(err.key, section), err.message);
+        throw err;
+      }
+    };
+    const producer = resolve('producer', () => resolveProducer(profile.producer));
+    const consumer = resolve('consumer', () => resolveConsumer(profile.consumer));
+    const refused = clientDriver(profile.client).refusals({ producer, consumer, roles });
+    if (refused[0]) throw new ProfileRefusal(i, refusalPath(refused[0].key, undefined), `client ${profile.client}: ${refused[0].message}`);
+    return { profile, producer, consumer };
+  });
+}
+
+/**
+ * Writes a finished run's report into its run directory with these reporters (see
+ * report/reporter.ts). The json reporter always runs: result.json is the run's record,
+ * from which `kafka-chaos report` renders every reporter again. Returns the reporters'
+ * failures (one failing reporter does not stop the others).
+ */
+export async function writeReport(result: RunResult, reporters: readonly string[] = ['markdown'], opts: ReporterOptions = {}): Promise<string[]> {
+  const { errors } = await runReporters(resolveReporters(['json', ...reporters], opts), result);
+  return errors.map((e) => e.message);
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const exp = opts.experiment;
   const startedAt = new Date().toISOString();
   const resolved = resolveProfiles(exp).filter((r) => !opts.only || opts.only.includes(r.profile.name));
-  const schedule = buildSchedule(exp.faults, { seed: exp.seed, brokers: exp.cluster.brokers, producers: exp.workload.producers, consumers: exp.workload.consumers, durationMs: exp.workload.duration });
+  const schedule = buildSchedule(exp.faults, { seed: exp.seed, brokers: exp.cluster.brokers, producers: exp.workload.producers, consumers: exp.workload.consumers, transformers: exp.workload.transformers, durationMs: exp.workload.duration });
   fs.mkdirSync(opts.runDir, { recursive: true });
   fs.writeFileSync(path.join(opts.runDir, 'experiment.yaml'), exp.source);
   const { source: _source, ...resolvedExperiment } = exp;

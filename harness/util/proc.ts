@@ -16,8 +16,11 @@ export interface StartOptions {
   logFile: string;
   env?: Record<string, string | undefined>;
   cwd?: string;
-  /** open an IPC channel (node children only) */
-  ipc?: boolean;
+  /**
+   * pipe stdin and stdout (for a JSON-lines protocol: see clients/protocol.ts); stderr
+   * still goes to the log file
+   */
+  pipes?: boolean;
 }
 
 /**
@@ -40,7 +43,7 @@ export class ManagedProcess {
       this.child = spawn(opts.command, opts.args, {
         cwd: opts.cwd,
         env: { ...process.env, ...opts.env, [RUN_MARKER]: opts.runId },
-        stdio: opts.ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd],
+        stdio: opts.pipes ? ['pipe', 'pipe', fd] : ['ignore', fd, fd],
         detached: true,
       });
     } finally {

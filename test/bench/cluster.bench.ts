@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { DEFAULT_KAFKA_VERSION } from '../../harness/provision/versions.ts';
 import { AgentHandle } from '../../harness/agents/handle.ts';
-import { resolveProducer } from '../../harness/agents/kafkajs-driver.ts';
+import { kafkajsDriver } from '../../harness/clients/kafkajs.ts';
+import { resolveProducer } from '../../harness/clients/settings.ts';
 import { messageValue } from '../../harness/agents/producer.ts';
-import type { ProducerStats } from '../../harness/agents/protocol.ts';
+import type { ProducerStats } from '../../harness/clients/protocol.ts';
 import { clusterPrerequisites, runExperiment, startCluster, type ChaosCluster } from '../../harness/index.ts';
 import { finalRead } from '../../harness/run/final-read.ts';
 
@@ -117,10 +119,12 @@ async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> 
       rate: Math.ceil(plainRate * 1.25),
       messageSize: MESSAGE_SIZE,
       ledgerFile: path.join(dir, 'p0.jsonl'),
+      client: 'kafkajs',
       producer: resolveProducer({ acks: -1, 'enable.idempotence': true }),
     },
     dir,
     cluster.runId,
+    await kafkajsDriver.prepare({ kafkaVersion: DEFAULT_KAFKA_VERSION }),
   );
   await h.start();
   const t0 = Date.now();

@@ -3,8 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AgentHandle } from '../../harness/agents/handle.ts';
-import { resolveConsumer, resolveProducer, type ConsumerSettingsInput, type ProducerPropsInput } from '../../harness/agents/kafkajs-driver.ts';
-import type { ConsumerStats } from '../../harness/agents/protocol.ts';
+import { clientDriver } from '../../harness/clients/catalogue.ts';
+import { withClientProperties, type PreparedClient } from '../../harness/clients/driver.ts';
+import type { ClientName } from '../../harness/clients/protocol.ts';
+import { resolveConsumer, resolveProducer, type ConsumerSettingsInput, type ProducerPropsInput } from '../../harness/clients/settings.ts';
+import type { ConsumerStats } from '../../harness/clients/protocol.ts';
 import { ClusterAdmin } from '../../harness/cluster/admin.ts';
 import type { Cluster } from '../../harness/cluster/backend.ts';
 import { LocalBackend } from '../../harness/cluster/local.ts';
@@ -18,6 +21,8 @@ import { readEnvironment } from '../../harness/util/env.ts';
 import { tempDir } from './cli.ts';
 
 export interface AgentBench extends AsyncDisposable {
+  /** the client every agent of this bench runs */
+  client: PreparedClient;
   cluster: Cluster;
   admin: ClusterAdmin;
   dir: string;
@@ -34,8 +39,10 @@ export interface AgentBench extends AsyncDisposable {
   reconcile(topic: string, agents: { producers: string[]; consumers: string[] }): Promise<Reconciliation>;
 }
 
-/** Starts a fresh 3-broker local cluster for agent-level tests. */
-export async function agentBench(prefix: string): Promise<AgentBench> {
+/** Starts a fresh 3-broker local cluster for agent-level tests; the agents run `client` (default kafkajs). */
+export async function agentBench(prefix: string, clientName: ClientName = 'kafkajs'): Promise<AgentBench> {
+  const driver = clientDriver(clientName);
+  const client = await driver.prepare({ kafkaVersion: DEFAULT_KAFKA_VERSION, javaHome: process.env.JAVA_HOME });
   const dir = tempDir(prefix);
   const runId = `${prefix}-${path.basename(dir)}`;
   const backend = new LocalBackend(readEnvironment());
@@ -58,6 +65,7 @@ export async function agentBench(prefix: string): Promise<AgentBench> {
     return out;
   };
   return {
+    client,
     cluster,
     admin,
     dir,
@@ -69,7 +77,7 @@ export async function agentBench(prefix: string): Promise<AgentBench> {
     producer(name, topic, opts) {
       const h = new AgentHandle(
         name,
-        {
+        withClientProperties(driver, {
           role: 'producer',
           agentId: name,
           runId,
@@ -79,10 +87,12 @@ export async function agentBench(prefix: string): Promise<AgentBench> {
           rate: opts.rate,
           messageSize: 200,
           ledgerFile: path.join(ledgerDir, `${name}.jsonl`),
+          client: clientName,
           producer: resolveProducer(opts.props ?? {}),
-        },
+        }),
         agentDir,
         runId,
+        client,
       );
       agents.push(h);
       return h;
@@ -90,7 +100,7 @@ export async function agentBench(prefix: string): Promise<AgentBench> {
     consumer(name, topic, group, opts) {
       const h = new AgentHandle(
         name,
-        {
+        withClientProperties(driver, {
           role: 'consumer',
           agentId: name,
           runId,
@@ -99,10 +109,12 @@ export async function agentBench(prefix: string): Promise<AgentBench> {
           groupId: group,
           processingTimeMs: opts.processingTimeMs ?? 0,
           ledgerFile: path.join(ledgerDir, `${name}.jsonl`),
+          client: clientName,
           consumer: resolveConsumer(opts.settings),
-        },
+        }),
         agentDir,
         runId,
+        client,
       );
       agents.push(h);
       return h;

@@ -111,11 +111,13 @@ profiles: [{name: a}]
 });
 
 describe('kafka-chaos list', () => {
-  it('prints every fault action with its summary and needs, and every shipped experiment', async () => {
+  it('prints every fault action with its summary and needs, every shipped experiment and every client', async () => {
     const r = await runCli(['list']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    const [experiments, catalogue] = r.stdout.split('\nFault types (action: what it does [needs]):\n');
+    const [experiments, rest] = r.stdout.split('\nFault types (action: what it does [needs]):\n');
+    const [catalogue, clients] = rest!.split('\nClients (profile key `client`):\n');
+    expect(clients!.split('\n').filter((l) => l !== '').map((l) => l.trim().split(/\s+/)[0])).toEqual(['kafkajs', 'librdkafka', 'java']);
     expect(experiments!.startsWith('Experiments:\n')).toBe(true);
 
     const dir = path.join(REPO, 'experiments');

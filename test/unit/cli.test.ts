@@ -51,10 +51,33 @@ describe('kafka-chaos run with a malformed experiment', () => {
   });
 
   it('a setting the client driver cannot honour: exit 2 at its line', async () => {
+    // transactions run in the transformer role, not in the producer's
     const r = await runBad(VALID.replace('      acks: all\n', '      acks: all\n      transactional.id: tx-1\n'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${r.file}:8:7: profiles[0].producer.transactional.id: `);
     expect(fs.existsSync(r.reports)).toBe(false);
+  });
+
+  it('a mode the profile\'s client cannot express: exit 2 at its line, naming the client and the reason', async () => {
+    const r = await runBad(VALID.replace('      acks: all\n', '      acks: all\n    consumer:\n      commitOnRevoke: true\n'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${r.file}:9:7: profiles[0].consumer.commitOnRevoke: client kafkajs: commitOnRevoke: kafkajs has no partitions-revoked callback`);
+    expect(r.started).toEqual([]);
+  });
+
+  it('--client runs every profile on one client, and refuses a profile that client cannot express before anything starts', async () => {
+    const dir = tempDir('cli-client');
+    const reports = path.join(dir, 'reports');
+    const file = path.join(dir, 'exp.yaml');
+    fs.writeFileSync(file, VALID.replace('      acks: all\n', '      acks: all\n    consumer:\n      commit: async-retry\n').replace('  - name: only\n', '  - name: only\n    client: java\n'));
+    const r = await runCli(['run', file, '--client', 'kafkajs', '--reports', reports]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('profiles[0].consumer.commit: client kafkajs: commit async-retry: kafkajs has no asynchronous commit');
+    expect(r.stderr).toContain('--client kafkajs cannot run profile only');
+    expect(fs.existsSync(reports)).toBe(false);
+    const bad = await runCli(['run', file, '--client', 'rdkafka', '--reports', reports]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--client: expected one of kafkajs, librdkafka, java, got "rdkafka"');
   });
 
   it('a missing file: exit 2', async () => {

@@ -1,11 +1,13 @@
 // The kafkajs driver: Kafka property names to client behaviour, the Java client's
 // defaults, refusals, and which errors count as definite failures.
 import { describe, expect, it } from 'vitest';
-import { classifyError, DriverRefusal, resolveConsumer, resolveProducer } from '../../harness/agents/kafkajs-driver.ts';
+import { classifyError } from '../../harness/clients/kafkajs.ts';
+import { DriverRefusal, resolveConsumer, resolveProducer } from '../../harness/clients/settings.ts';
 
 describe('resolveProducer', () => {
   it('applies the Java client defaults when nothing is set', () => {
     expect(resolveProducer({})).toEqual({
+      mode: 'async',
       acks: -1,
       idempotent: true,
       retries: 2147483647,
@@ -40,9 +42,6 @@ describe('resolveProducer', () => {
     }
   });
 
-  it('refuses transactional.id, which the producer agent cannot honour yet', () => {
-    expect(() => resolveProducer({ 'transactional.id': 'tx' })).toThrow(DriverRefusal);
-  });
 });
 
 describe('resolveConsumer', () => {
@@ -56,12 +55,17 @@ describe('resolveConsumer', () => {
       readUncommitted: true,
       groupId: undefined,
       fetchMaxWaitMs: 500,
+      commit: 'sync',
+      commitIntervalMs: 0,
+      commitOnRevoke: false,
+      workers: 1,
+      workerCommit: 'in-order',
+      maxPollRecords: null,
     });
     expect(resolveConsumer({ strategy: 'auto-commit', 'fetch.max.wait.ms': 50 }).fetchMaxWaitMs).toBe(50);
   });
 
-  it('refuses max.poll.records and a heartbeat interval that is not below the session timeout', () => {
-    expect(() => resolveConsumer({ strategy: 'process-then-commit', 'max.poll.records': 10 })).toThrow(/max.poll.records/);
+  it('refuses a heartbeat interval that is not below the session timeout', () => {
     expect(() => resolveConsumer({ strategy: 'process-then-commit', 'session.timeout.ms': 3000, 'heartbeat.interval.ms': 3000 })).toThrow(/heartbeat/);
   });
 });

@@ -211,6 +211,7 @@ profiles:
         rate: 500,
         messageSize: 1024,
         consumers: 3,
+        transformers: 0,
         processingTime: 5,
         drainTimeout: 120_000,
         healthTimeout: 45_000,
@@ -228,6 +229,7 @@ profiles:
       profiles: [
         {
           name: 'acks-all',
+          client: 'kafkajs',
           description: 'the safe one',
           producer: {
             acks: -1,
@@ -259,6 +261,7 @@ profiles:
         },
         {
           name: 'acks-1',
+          client: 'kafkajs',
           producer: { acks: 1 },
           consumer: { strategy: 'process-then-commit' },
           topic: {},
@@ -294,6 +297,7 @@ profiles:
         rate: 200,
         messageSize: 256,
         consumers: 1,
+        transformers: 0,
         processingTime: 0,
         drainTimeout: 60_000,
         healthTimeout: 60_000,
@@ -302,6 +306,7 @@ profiles:
       profiles: [
         {
           name: 'default',
+          client: 'kafkajs',
           producer: {},
           consumer: { strategy: 'process-then-commit' },
           topic: {},
@@ -439,7 +444,7 @@ profiles:
         8,
         13,
         'faults[0].action',
-        'expected one of broker.kill, broker.stop, broker.pause, broker.restart, broker.power-loss, broker.disconnect, network.latency, network.bandwidth, network.timeout, network.reset, network.slicer, network.limit-data, network.down, network.partition, consumer.kill, consumer.pause, producer.kill, cluster.elect-leaders, cluster.reassign, recipe.stale-leader, recipe.last-replica-standing, recipe.rolling-restart, recipe.leader-bounce; got "broker.explode"',
+        'expected one of broker.kill, broker.stop, broker.pause, broker.restart, broker.power-loss, broker.disconnect, network.latency, network.bandwidth, network.timeout, network.reset, network.slicer, network.limit-data, network.down, network.partition, consumer.kill, consumer.leave, consumer.join, transformer.kill, consumer.pause, producer.kill, cluster.elect-leaders, cluster.reassign, recipe.stale-leader, recipe.last-replica-standing, recipe.rolling-restart, recipe.leader-bounce; got "broker.explode"',
       ),
     ]);
   });
@@ -826,6 +831,9 @@ describe('the fault catalogue in the schema', () => {
     'network.down': 'action, at, restartAfter, target, partition, link',
     'network.partition': 'action, at, restartAfter, groups, partition, clients',
     'consumer.kill': 'action, at, restartAfter, target',
+    'consumer.leave': 'action, at, restartAfter, target',
+    'consumer.join': 'action, at, restartAfter',
+    'transformer.kill': 'action, at, restartAfter, target',
     'consumer.pause': 'action, at, restartAfter, target',
     'producer.kill': 'action, at, restartAfter, target',
     'cluster.elect-leaders': 'action, at, restartAfter, type',
@@ -853,6 +861,9 @@ describe('the fault catalogue in the schema', () => {
     'network.down': ['lnk', 'link'],
     'network.partition': ['group', 'groups'],
     'consumer.kill': ['targets', 'target'],
+    'consumer.leave': ['targe', 'target'],
+    'consumer.join': ['restartafter', 'restartAfter'],
+    'transformer.kill': ['tarket', 'target'],
     'consumer.pause': ['taget', 'target'],
     'producer.kill': ['restart-after', 'restartAfter'],
     'cluster.elect-leaders': ['typ', 'type'],
@@ -865,15 +876,17 @@ describe('the fault catalogue in the schema', () => {
 
   const minimal = (action: string): string[] => (REQUIRED[action] ? [REQUIRED[action].line] : []);
   /** MINIMAL with one fault at 1s: `- at: 1s` is line 7, `action:` line 8, `lines` from line 9 on. */
-  const withFault = (action: string, lines: string[]) => `${MINIMAL}faults:\n  - at: 1s\n    action: ${action}\n${lines.map((l) => `    ${l}\n`).join('')}`;
+  // with a transformer in the workload, so that transformer.kill has a target (the same number of lines)
+  const MINIMAL_ALL = MINIMAL.replace('workload:\n  duration: 10s', 'workload: {transformers: 1,\n  duration: 10s}');
+  const withFault = (action: string, lines: string[]) => `${MINIMAL_ALL}faults:\n  - at: 1s\n    action: ${action}\n${lines.map((l) => `    ${l}\n`).join('')}`;
   /** MINIMAL with a random mix of one entry: `- action:` is line 10, `lines` from line 11 on. */
   const withMix = (action: string, lines: string[]) =>
-    `${MINIMAL}faults:\n  random:\n    every: 1s\n    mix:\n      - action: ${action}\n${lines.map((l) => `        ${l}\n`).join('')}`;
+    `${MINIMAL_ALL}faults:\n  random:\n    every: 1s\n    mix:\n      - action: ${action}\n${lines.map((l) => `        ${l}\n`).join('')}`;
 
   it('the tables above cover the whole catalogue', () => {
     expect(Object.keys(ALLOWED).sort()).toEqual([...FAULT_ACTIONS].sort());
     expect(Object.keys(NEAR).sort()).toEqual([...FAULT_ACTIONS].sort());
-    expect(FAULT_ACTIONS).toHaveLength(23);
+    expect(FAULT_ACTIONS).toHaveLength(26);
     expect(new Set(FAULT_ACTIONS).size).toBe(FAULT_ACTIONS.length);
   });
 

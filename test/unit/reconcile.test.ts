@@ -31,13 +31,20 @@ const ZERO: Metrics = {
   logRecords: 0,
   reorderedPairs: 0,
   retried: 0,
+  commitsBackwards: 0,
+  // filled after this checker, from the mode and the transformers: n/a here
+  unnoticedFailures: null,
+  outputDuplicates: null,
+  outputMissing: null,
+  abortedRead: null,
+  offsetsPastUnprocessed: null,
   // availability needs the workload's timing, which these synthetic histories do not have
   refused: null,
   unavailableMs: null,
 };
 
 /** The consumer metrics of a profile without consumers: n/a. */
-const NA = { lostAfterConsume: null, notProcessed: null, processedTwice: null, endToEndLost: null, processed: null } as const;
+const NA = { lostAfterConsume: null, notProcessed: null, processedTwice: null, endToEndLost: null, processed: null, commitsBackwards: null } as const;
 
 /** All metrics zero except the ones given (a history with consumer ledgers). */
 function metrics(nonZero: Partial<Metrics>): Metrics {
@@ -66,6 +73,11 @@ const EXAMPLE_METRICS: MetricName[] = [
   'endToEndLost',
   'reordered',
   'unexpected',
+  // filled by the transaction checker (transactions.ts), empty lists here
+  'outputDuplicates',
+  'outputMissing',
+  'abortedRead',
+  'offsetsPastUnprocessed',
 ];
 
 /** Builds a synthetic history: producer/consumer ledgers and a final read. */
@@ -1450,6 +1462,12 @@ describe('reconcile: scale', () => {
       logRecords: 200_000 - 2 * k + k,
       reorderedPairs: 2 * k,
       retried: 2 * k,
+      commitsBackwards: 0,
+      unnoticedFailures: null,
+      outputDuplicates: null,
+      outputMissing: null,
+      abortedRead: null,
+      offsetsPastUnprocessed: null,
       refused: null,
       unavailableMs: null,
     });

@@ -4,7 +4,7 @@ import { type Metrics, zeroMetrics } from '../../harness/reconcile/types.ts';
 import { findings, formatCount, renderSummary, renderTable, tableColumns, verdict } from '../../harness/report/render.ts';
 import type { ProfileResult, RunResult } from '../../harness/report/types.ts';
 import { checkThresholds, describeThreshold } from '../../harness/run/thresholds.ts';
-import { resolveConsumer, resolveProducer } from '../../harness/agents/kafkajs-driver.ts';
+import { resolveConsumer, resolveProducer } from '../../harness/clients/settings.ts';
 
 const metrics = (over: Partial<Metrics> = {}): Metrics => ({
   ...zeroMetrics(),
