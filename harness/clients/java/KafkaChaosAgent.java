@@ -875,7 +875,7 @@ public final class KafkaChaosAgent {
       for (int n = retries.size(); n > 0; n--) {
         Retry r = retries.poll();
         if (r == null) return;
-        if (r.notBefore() > now && !stopping) {
+        if (r.notBefore() > now) {
           retries.add(r);
           continue;
         }
@@ -936,9 +936,12 @@ public final class KafkaChaosAgent {
     public void run() throws Exception {
       if (workers > 1) runWorkers();
       else runSingle();
-      // a graceful stop commits what was processed, whatever the interval
+      // a graceful stop commits what was processed, whatever the interval; retries still
+      // waiting for their backoff die with the application (a stale one sent now would
+      // land after the final commit)
       commitPending();
-      retryCommits();
+      if (!retries.isEmpty()) log("closing: " + retries.size() + " commit retries still waiting for their backoff are dropped");
+      retries.clear();
       long left = Math.max(1000, stopDeadline() - System.currentTimeMillis());
       // a graceful close: leaves the group at once (auto-commit commits its position;
       // pending async commits get their callbacks)

@@ -494,7 +494,8 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
         const again = c.commit === 'async-retry' && entry.retry < ASYNC_RETRIES;
         log(cid, `async commit of ${key} failed: ${why}${again ? `; committing the same offsets again in ${ASYNC_RETRY_BACKOFF_MS} ms` : ''}`);
         // like a callback that retries with a backoff: meanwhile newer offsets are committed
-        if (again) setTimeout(() => commitAsync(entry.offsets, entry.retry + 1), ASYNC_RETRY_BACKOFF_MS);
+        // a retry still waiting when the agent stops dies with it (sent after the final commit it would land after it)
+        if (again) setTimeout(() => !stopping && commitAsync(entry.offsets, entry.retry + 1), ASYNC_RETRY_BACKOFF_MS).unref();
       }
       return;
     }
