@@ -22,6 +22,7 @@ import { ProfileRefusal, resolveProfiles, runExperiment, writeReport } from './r
 import { renderCatalogue } from './report/render.ts';
 import { DEFAULT_REPORTERS, REPORTERS, resolveReporters } from './report/reporter.ts';
 import { rerenderRun } from './report/rerender.ts';
+import { combinationLabel, renderMatrix, renderMatrixHtml, type MatrixColumn, type MatrixCombination } from './report/matrix.ts';
 import type { RunResult } from './report/types.ts';
 import { readEnvironment, type Environment } from './util/env.ts';
 import { errorMessage, PrerequisiteError, UsageError } from './util/errors.ts';
@@ -98,6 +99,8 @@ interface RunFlags {
   composeProject?: string;
   client?: string;
   reporter?: string[];
+  repeat?: string;
+  kafkaVersion?: string;
 }
 
 /** Loads and validates every file first: a bad one stops everything before anything starts. */
@@ -106,6 +109,11 @@ function loadAll(files: string[], opts: RunFlags): Experiment[] {
   for (const file of files) {
     try {
       let exp = loadValidated(file, opts.profile, opts.client);
+      if (opts.kafkaVersion !== undefined) {
+        if (!/^\d+\.\d+\.\d+$/.test(opts.kafkaVersion)) throw new UsageError(`--kafka-version: expected a version like 4.1.0, got ${JSON.stringify(opts.kafkaVersion)}`);
+        // every profile on this version, whatever the file pins
+        exp = { ...exp, cluster: { ...exp.cluster, kafkaVersion: opts.kafkaVersion }, profiles: exp.profiles.map(({ kafkaVersion: _v, ...p }) => p) };
+      }
       if (opts.seed !== undefined) {
         if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 4294967295) throw new UsageError(`--seed: expected a whole number from 0 to 4294967295, got ${JSON.stringify(opts.seed)}`);
         exp = { ...exp, seed: Number(opts.seed) };
@@ -124,6 +132,8 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
   const env = readEnvironment();
   const exps = loadAll(files, opts);
   const reporters = opts.reporter ?? [...DEFAULT_REPORTERS];
+  const repeat = Number(opts.repeat ?? '1');
+  if (!/^\d+$/.test(opts.repeat ?? '1') || repeat < 1 || repeat > 100) fail(`--repeat: expected a whole number from 1 to 100, got ${JSON.stringify(opts.repeat)}`);
   try {
     resolveReporters(reporters);
   } catch (err) {
@@ -193,7 +203,7 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
       const unregister = registerRun(env.cacheDir, { runId, harnessPid: process.pid, runDir, startedAt: new Date().toISOString() });
       progress.log(`kafka-chaos: running ${exp.name} (${exp.profiles.length} profile(s), seed ${exp.seed}); report in ${runDir}`);
       try {
-        const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, ...(opts.profile ? { only: opts.profile } : {}) });
+        const result = await runExperiment({ experiment: exp, backend, runId, runDir, signal: controller.signal, progress, repeat, ...(opts.profile ? { only: opts.profile } : {}) });
         const failures = await writeReport(result, reporters, { write: (s) => process.stdout.write(s) });
         for (const f of failures) process.stderr.write(`kafka-chaos: ${f}\n`);
         results.push(result);
@@ -238,6 +248,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--compose-project <name>', 'compose backend: which compose project to attach to')
     .option('--profile <name...>', 'run only these profiles')
     .option('--reporter <name...>', `how the run is reported (${Object.keys(REPORTERS).join(', ')}; default ${DEFAULT_REPORTERS.join(', ')}); result.json is always written`)
+    .option('--repeat <n>', 'run each profile n times, each on a fresh cluster; the report gives per metric k of n runs and min/median/max, and a profile passes only if every run did', '1')
     .option('--client <name>', `run every profile on this client (${CLIENT_NAMES.join(', ')}); a profile the client cannot express is refused before anything starts`)
     .option('--seed <n>', 'override the seed of the file (fault schedule and random targets): vary it nightly, replay a failure with it')
     .option('--reports <dir>', 'where run directories are written', 'reports')
@@ -245,6 +256,45 @@ async function main(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'no progress output')
     .action(async (files: string[], opts: RunFlags) => {
       code = (await runCommand(files, opts)).code;
+    });
+  program
+    .command('matrix')
+    .description('run experiments over every combination of clients, Kafka versions and backends, and write one comparison table (reports/<time>-matrix.md)')
+    .argument('<experiment...>', 'experiment YAML files')
+    .option('--client <name...>', `clients (${CLIENT_NAMES.join(', ')}); default: as each profile says`)
+    .option('--kafka-version <version...>', 'Kafka versions; default: as each experiment says')
+    .option('--cluster <backend...>', 'backends (auto, local, docker, compose)', ['auto'])
+    .option('--seed <n>', 'override every experiment\'s seed')
+    .option('--repeat <n>', 'run each profile n times in every combination', '1')
+    .option('--reports <dir>', 'where run directories are written', 'reports')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (files: string[], opts: { client?: string[]; kafkaVersion?: string[]; cluster: string[]; seed?: string; repeat: string; reports: string; quiet?: boolean }) => {
+      const combos: MatrixCombination[] = [];
+      for (const cluster of opts.cluster) for (const kafkaVersion of opts.kafkaVersion ?? [undefined]) for (const client of opts.client ?? [undefined]) combos.push({ cluster, ...(client ? { client } : {}), ...(kafkaVersion ? { kafkaVersion } : {}) });
+      // every combination is checked before anything starts: a refusal names its combination
+      for (const c of combos) loadAll(files, { cluster: c.cluster!, reports: opts.reports, ...(c.client ? { client: c.client } : {}), ...(c.kafkaVersion ? { kafkaVersion: c.kafkaVersion } : {}) });
+      const columns: MatrixColumn[] = [];
+      for (const c of combos) {
+        process.stderr.write(`kafka-chaos matrix: ${combinationLabel(c)}\n`);
+        const r = await runCommand(files, {
+          cluster: c.cluster!,
+          reports: opts.reports,
+          repeat: opts.repeat,
+          ...(opts.quiet ? { quiet: true } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(c.client ? { client: c.client } : {}),
+          ...(c.kafkaVersion ? { kafkaVersion: c.kafkaVersion } : {}),
+        });
+        columns.push({ combination: c, runs: r.results });
+        code = worse(code, r.code);
+        if (r.code === 130) break;
+      }
+      const file = path.resolve(opts.reports, `${utcStamp()}-matrix.md`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const table = renderMatrix(columns);
+      fs.writeFileSync(file, `# kafka-chaos matrix\n\n${table}`);
+      fs.writeFileSync(file.replace(/\.md$/, '.html'), renderMatrixHtml(columns));
+      process.stdout.write(`\n${table}\nmatrix: ${file} (and .html)\n`);
     });
   program
     .command('catalogue')

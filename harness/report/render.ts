@@ -29,10 +29,32 @@ export function formatCount(p: ProfileResult, name: MetricName): string {
   return v === null ? 'n/a' : v === undefined ? '-' : String(v);
 }
 
+/** The profile's name, with `#k` for one repetition of it (--repeat). */
+export function profileLabel(p: Pick<ProfileResult, 'profile' | 'repetition'>): string {
+  return p.repetition === undefined ? p.profile : `${p.profile}#${p.repetition}`;
+}
+
 export function renderTable(run: RunResult): string {
   const columns = tableColumns(run.profiles);
   const header = ['profile', ...columns.map((c) => c.title), 'result'];
-  const rows = run.profiles.map((p) => [p.profile, ...columns.map((c) => formatCount(p, c.name as MetricName)), verdict(p)]);
+  const rows = run.profiles.map((p) => [profileLabel(p), ...columns.map((c) => formatCount(p, c.name as MetricName)), verdict(p)]);
+  return markdownTable(header, rows);
+}
+
+/** With --repeat: per profile, in how many runs each effect appeared (k of n) and its spread. */
+export function renderRepetitions(run: RunResult): string {
+  const reps = run.repetitions ?? [];
+  if (reps.length === 0) return '';
+  const columns = tableColumns(run.profiles).filter((c) => reps.some((r) => r.metrics[c.name as MetricName] !== undefined));
+  const header = ['profile', 'passed', ...columns.map((c) => c.title)];
+  const rows = reps.map((r) => [
+    r.profile,
+    `${r.passed} of ${r.runs}`,
+    ...columns.map((c) => {
+      const s = r.metrics[c.name as MetricName];
+      return s ? `${s.k}/${s.n}: ${s.min}, ${s.median}, ${s.max}` : 'n/a';
+    }),
+  ]);
   return markdownTable(header, rows);
 }
 
@@ -58,16 +80,23 @@ export function renderSummary(run: RunResult): string {
   if (versions) out.push(`- versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const kafkas = new Set(run.profiles.map((p) => p.versions.kafka));
   if (kafkas.size > 1) out.push(`- Kafka by profile: ${run.profiles.map((p) => `${p.profile} ${p.versions.kafka ?? '?'}`).join(', ')}`);
+  const clients = new Set(run.profiles.map((p) => p.client?.version));
+  if (clients.size > 1) out.push(`- client by profile: ${run.profiles.map((p) => `${profileLabel(p)} ${p.client?.version ?? '?'}`).join(', ')}`);
   out.push(`- exit code: ${run.exitCode}`);
   out.push('');
   out.push('## Outcomes');
   out.push('');
   out.push(renderTable(run));
   out.push('');
+  if (run.repetitions && run.repetitions.length > 0) {
+    out.push(`## Repetitions (${run.repeat} runs of each profile, each on a fresh cluster)`, '');
+    out.push('Per metric: in how many runs it was above zero (k/n), then its min, median and max over the runs. A profile passes only if every run passed.', '');
+    out.push(renderRepetitions(run), '');
+  }
   out.push('Every count comes from the agents\' ledgers and a final read of every partition; see the definitions in the README.');
   for (const p of run.profiles) {
     out.push('');
-    out.push(`## Profile \`${p.profile}\`: ${verdict(p)}`);
+    out.push(`## Profile \`${profileLabel(p)}\`: ${verdict(p)}`);
     if (p.description) out.push('', p.description);
     out.push('');
     if (p.error) out.push(`**${p.status === 'interrupted' ? 'Interrupted' : 'Harness error'}:** ${p.error}`, '');
@@ -108,6 +137,7 @@ export function renderSummary(run: RunResult): string {
     if (p.partitions) {
       out.push(`- final read: ${p.partitions.map((x) => `p${x.partition} [${x.logStartOffset}, ${x.highWatermark}) ${x.records} records`).join('; ')}`);
     }
+    if (p.series) out.push(`- Watch series: \`${p.series.file}\` in the profile directory, ${p.series.points} second(s)${p.series.unknownSamples > 0 ? `, ${p.series.unknownSamples} of them without an answer from the cluster` : ''}`);
     if (p.tornLedgerTails.length > 0) out.push(`- ledgers with a torn last line (an agent killed mid-write): ${p.tornLedgerTails.join(', ')}`);
     const ex = Object.entries(p.examples ?? {}).filter(([, ids]) => ids && ids.length > 0);
     if (ex.length > 0) {

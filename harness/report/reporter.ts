@@ -5,6 +5,7 @@ import { errorMessage, UsageError } from '../util/errors.ts';
 import type { ProfileResult, RunResult } from './types.ts';
 import { consoleReporter } from './reporters/console.ts';
 import { githubReporter } from './reporters/github.ts';
+import { htmlReporter } from './reporters/html.ts';
 import { jsonReporter } from './reporters/json.ts';
 import { junitReporter } from './reporters/junit.ts';
 import { markdownReporter } from './reporters/markdown.ts';
@@ -42,11 +43,11 @@ export interface ReporterEntry {
 
 /** Every reporter, by name, in the order `--help` lists them. A new reporter is one more entry (and its file under reporters/). */
 export const REPORTERS: Readonly<Record<string, ReporterEntry>> = Object.fromEntries(
-  [consoleReporter, markdownReporter, jsonReporter, junitReporter, githubReporter].map((e) => [e.name, e]),
+  [consoleReporter, markdownReporter, jsonReporter, junitReporter, githubReporter, htmlReporter].map((e) => [e.name, e]),
 );
 
 /** What a run writes when no reporter is named. */
-export const DEFAULT_REPORTERS: readonly string[] = ['console', 'markdown', 'json'];
+export const DEFAULT_REPORTERS: readonly string[] = ['console', 'markdown', 'json', 'html'];
 
 /** A usage error (exit code 2 in the CLI): the message names the reporter and lists the known ones. */
 export class UnknownReporterError extends UsageError {

@@ -9,6 +9,7 @@ import type { Availability } from '../reconcile/availability.ts';
 import type { ExampleMetricName } from '../reconcile/metrics.ts';
 import type { IdentityViolation, Metrics, RetrySummary } from '../reconcile/types.ts';
 import type { ThresholdCheck } from '../run/thresholds.ts';
+import type { RepetitionSummary } from './repetitions.ts';
 import type { BackwardCommit } from '../reconcile/commits.ts';
 import type { TransactionOutcome } from '../reconcile/transactions.ts';
 
@@ -32,6 +33,8 @@ export interface ProducerThroughput {
 
 export interface ProfileResult {
   profile: string;
+  /** which repetition of the profile this is (1-based), with --repeat */
+  repetition?: number;
   description?: string;
   /**
    * ok: reconciled; error: the harness failed (the numbers, if any, are not to be trusted);
@@ -63,6 +66,8 @@ export interface ProfileResult {
   transactions?: TransactionOutcome;
   /** commits that moved a partition's committed offset backwards (the first few) */
   backwardCommits?: BackwardCommit[];
+  /** the Watch series of the profile (in its directory): how many seconds, and how many the cluster could not be asked */
+  series?: { file: string; points: number; unknownSamples: number };
   /** acknowledgements without an offset, and how many of those messages are not in the log */
   acksWithoutOffset?: { acked: number; lost: number };
   availability?: Availability;
@@ -93,6 +98,9 @@ export interface RunResult {
   runDir: string;
   schedule: ScheduledFault[];
   profiles: ProfileResult[];
+  /** --repeat: how many times each profile ran, and per profile and metric k of n and the spread */
+  repeat?: number;
+  repetitions?: RepetitionSummary[];
   /** 0 every threshold met, 1 a threshold missed, 2 harness error or inconclusive, 130 interrupted */
   exitCode: number;
 }

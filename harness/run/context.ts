@@ -10,6 +10,7 @@ import type { Cluster, ClusterBackend } from '../cluster/backend.ts';
 import type { KafkaFeatures } from '../cluster/features.ts';
 import type { Experiment, Profile } from '../experiment/schema.ts';
 import type { Nemesis } from '../faults/nemesis.ts';
+import type { WatchSampler } from '../watch/sampler.ts';
 import type { ScheduledFault } from '../faults/schedule.ts';
 import type { FinalRead } from '../ledger/events.ts';
 import type { ProfileResult } from '../report/types.ts';
@@ -25,6 +26,8 @@ export interface RunOptions {
   progress: Progress;
   /** run only these profiles (by name) */
   only?: string[];
+  /** run each profile this many times, each on a fresh cluster (default 1) */
+  repeat?: number;
 }
 
 /** Disposers run last-in first-out; each runs once, and one that fails does not stop the others. */
@@ -59,6 +62,10 @@ export class ProfileContext {
   readonly producers: AgentHandle[] = [];
   readonly consumers: AgentHandle[] = [];
   readonly transformers: AgentHandle[] = [];
+  /** samples the cluster every second from the workload start to the end of the drain */
+  watch: WatchSampler | undefined;
+  /** wall clock when the consumers were stopped (the end of the Watch series) */
+  consumersStopped = 0;
   /** starts one more consumer in the group (consumer.join) */
   addConsumer: (() => Promise<AgentHandle>) | undefined;
   /** the profile's client, provisioned */
@@ -97,7 +104,7 @@ export class ProfileContext {
   }
 
   log(line: string): void {
-    this.opts.progress.log(`[${this.profile.name}] ${line}`);
+    this.opts.progress.log(`[${this.profile.name}${this.result.repetition !== undefined ? `#${this.result.repetition}` : ''}] ${line}`);
     fs.appendFileSync(path.join(this.dir, 'run.log'), `${new Date().toISOString()} ${line}\n`);
   }
 

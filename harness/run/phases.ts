@@ -27,6 +27,8 @@ import { sleep } from '../util/time.ts';
 import type { ProfileContext } from './context.ts';
 import { finalRead } from './final-read.ts';
 import { checkThresholds } from './thresholds.ts';
+import { readSamples, WatchSampler } from '../watch/sampler.ts';
+import { buildSeries, writeSeries } from '../watch/series.ts';
 
 export interface Phase {
   /** the key of its duration in the report */
@@ -184,8 +186,13 @@ const workload: Phase = {
     const w = ctx.experiment.workload;
     const cluster = ctx.need(ctx.cluster, 'the cluster');
     const admin = ctx.need(ctx.admin, 'the admin client');
+    // the Watch sampler runs from the workload start to the end of the drain
+    const watch = new WatchSampler({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, groupId: ctx.consumers.length > 0 ? ctx.groupId : undefined, file: path.join(ctx.dir, 'watch-samples.jsonl') });
+    ctx.watch = watch;
+    ctx.teardown.defer('watch sampler', () => watch.stop());
     ctx.workloadStart = Date.now();
     ctx.result.workloadStartedAt = ctx.workloadStart;
+    watch.start();
     ctx.phase = 'workload';
     const nemesis = new Nemesis(
       ctx.schedule,
@@ -273,6 +280,9 @@ const stopConsumers: Phase = {
   async run(ctx) {
     ctx.phase = 'stopping consumers';
     await Promise.all([...ctx.consumers, ...ctx.transformers].map((c) => c.stop(10_000)));
+    ctx.consumersStopped = Date.now();
+    await ctx.watch?.stop();
+    ctx.watch = undefined;
     ctx.opts.progress.done();
   },
 };
@@ -374,6 +384,22 @@ async function checkClientSide(ctx: ProfileContext, metrics: Metrics): Promise<v
   }
 }
 
+/** The Watch series: the cluster samples beside what the agents did, per second (series.jsonl). */
+const watchSeries: Phase = {
+  name: 'series',
+  async run(ctx) {
+    const points = await buildSeries({
+      ledgerDir: ctx.ledgerDir,
+      samples: readSamples(path.join(ctx.dir, 'watch-samples.jsonl')),
+      start: ctx.workloadStart,
+      end: ctx.consumersStopped || Date.now(),
+      consumers: ctx.consumers.length > 0,
+    });
+    writeSeries(path.join(ctx.dir, 'series.jsonl'), points);
+    ctx.result.series = { file: 'series.jsonl', points: points.length, unknownSamples: points.filter((p) => p.partitions === null).length };
+  },
+};
+
 /** The run counts only if it settled: every fault applied as written, the cluster healthy, the consumers drained, no agent dead. */
 const settle: Phase = {
   name: 'settle',
@@ -410,6 +436,7 @@ export const PHASES: readonly Phase[] = [
   stopConsumers,
   readLog,
   reconcileRun,
+  watchSeries,
   settle,
 ];
 

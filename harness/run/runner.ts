@@ -8,6 +8,7 @@ import { DriverRefusal, resolveConsumer, resolveProducer, type ResolvedConsumer,
 import { effectiveBrokerConfig, effectiveTopicConfig, type Experiment, type Profile } from '../experiment/schema.ts';
 import { buildSchedule, type ScheduledFault } from '../faults/schedule.ts';
 import { resolveReporters, runReporters, type ReporterOptions } from '../report/reporter.ts';
+import { summariseRepetitions } from '../report/repetitions.ts';
 import type { ProfileResult, RunResult } from '../report/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { ProfileContext, type RunOptions } from './context.ts';
@@ -96,11 +97,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   fs.writeFileSync(path.join(opts.runDir, 'experiment.resolved.json'), JSON.stringify({ ...resolvedExperiment, schedule }, null, 2));
 
   const profiles: ProfileResult[] = [];
+  const repeat = Math.max(1, opts.repeat ?? 1);
   for (const r of resolved) {
-    if (opts.signal.aborted) break;
-    const result = await runProfile(opts, r.profile, r.producer, r.consumer, schedule);
-    profiles.push(result);
-    fs.writeFileSync(path.join(result.dir, 'result.json'), JSON.stringify(result, null, 2));
+    for (let rep = 1; rep <= repeat; rep++) {
+      if (opts.signal.aborted) break;
+      const result = await runProfile(opts, r.profile, r.producer, r.consumer, schedule, repeat > 1 ? rep : undefined);
+      profiles.push(result);
+      fs.writeFileSync(path.join(result.dir, 'result.json'), JSON.stringify(result, null, 2));
+    }
   }
   let exitCode = 0;
   if (opts.signal.aborted) exitCode = 130;
@@ -119,20 +123,23 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     runDir: opts.runDir,
     schedule,
     profiles,
+    ...(repeat > 1 ? { repeat, repetitions: summariseRepetitions(profiles) } : {}),
     exitCode,
   };
 }
 
-async function runProfile(opts: RunOptions, profile: Profile, producer: ResolvedProducer, consumer: ResolvedConsumer, schedule: ScheduledFault[]): Promise<ProfileResult> {
+async function runProfile(opts: RunOptions, profile: Profile, producer: ResolvedProducer, consumer: ResolvedConsumer, schedule: ScheduledFault[], repetition?: number): Promise<ProfileResult> {
   const exp = opts.experiment;
   const topicConfig = stringify(effectiveTopicConfig(exp, profile));
   // the broker-wide default is 2 (for internal topics); the test topic states its own, Kafka's default 1 unless set
   topicConfig['min.insync.replicas'] ??= '1';
   const result: ProfileResult = {
     profile: profile.name,
+    ...(repetition !== undefined ? { repetition } : {}),
     ...(profile.description ? { description: profile.description } : {}),
     status: 'ok',
-    dir: path.join(opts.runDir, 'profiles', profile.name),
+    // each repetition has its own directory: profiles/<name>/run-<k>
+    dir: repetition === undefined ? path.join(opts.runDir, 'profiles', profile.name) : path.join(opts.runDir, 'profiles', profile.name, `run-${repetition}`),
     producer,
     consumer,
     topicConfig,

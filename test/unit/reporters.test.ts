@@ -128,7 +128,7 @@ afterEach(() => {
 
 describe('the reporter registry', () => {
   it('has the defaults console, markdown and json, all of them registered', () => {
-    expect(DEFAULT_REPORTERS).toEqual(['console', 'markdown', 'json']);
+    expect(DEFAULT_REPORTERS).toEqual(['console', 'markdown', 'json', 'html']);
     for (const name of DEFAULT_REPORTERS) expect(REPORTERS[name]?.name).toBe(name);
     expect(Object.keys(REPORTERS)).toEqual(expect.arrayContaining(['console', 'markdown', 'json', 'junit', 'github']));
     for (const [name, e] of Object.entries(REPORTERS)) {
@@ -142,7 +142,7 @@ describe('the reporter registry', () => {
   });
 
   it('resolves names in order, a comma-separated list too, each name once', () => {
-    expect(resolveReporters(DEFAULT_REPORTERS).map((r) => r.name)).toEqual(['console', 'markdown', 'json']);
+    expect(resolveReporters(DEFAULT_REPORTERS).map((r) => r.name)).toEqual(['console', 'markdown', 'json', 'html']);
     expect(resolveReporters(['junit,console', 'junit', ' github ']).map((r) => r.name)).toEqual(['junit', 'console', 'github']);
     expect(resolveReporters([])).toEqual([]);
   });
