@@ -75,10 +75,12 @@ describe.skipIf(!prereq.ok || (!javac && !ci))('java agents on a real cluster', 
     for (const p of ends) expect(Math.max(...commits.filter((e) => e.p === p.partition).map((e) => e.o))).toBe(p.high);
   });
 
-  it('async-retry commits with workers (in order) and a commit on revoke: a second member joins, nothing is lost or left unprocessed', async () => {
+  // (async-retry, whose late retries move committed offsets backwards on purpose, is
+  // covered by the c3 experiment in clients.test.ts)
+  it('commits with workers (in order) and a commit on revoke: a second member joins, nothing is lost or left unprocessed', async () => {
     const topic = await bench.topic('java-commit-modes', 6);
     const group = 'java-commit-modes';
-    const settings = { strategy: 'process-then-commit' as const, commit: 'async-retry' as const, workers: 3, workerCommit: 'in-order' as const, commitOnRevoke: true };
+    const settings = { strategy: 'process-then-commit' as const, commit: 'sync' as const, workers: 3, workerCommit: 'in-order' as const, commitOnRevoke: true };
     const c0 = bench.consumer('jw0', topic, group, { settings, processingTimeMs: 1 });
     await c0.start();
     const producer = bench.producer('jwp0', topic, { rate: 400, partitions: 6 });
