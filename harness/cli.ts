@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { ClusterBackend } from './cluster/backend.ts';
-import { CLIENTS } from './clients/catalogue.ts';
+import { clientDriver, CLIENTS } from './clients/catalogue.ts';
 import { CLIENT_NAMES, type ClientName } from './clients/protocol.ts';
 import { checkCapabilities } from './experiment/capabilities.ts';
 import { FAULT_TYPES } from './faults/catalogue.ts';
@@ -14,7 +14,7 @@ import { writeComposeFiles } from './cluster/compose.ts';
 import { selectBackend } from './cluster/select.ts';
 import { buildLocalImages } from './provision/images.ts';
 import { ExperimentError, loadExperiment } from './experiment/load.ts';
-import { kafkaVersionsOf, type Experiment } from './experiment/schema.ts';
+import { effectiveKafkaVersion, kafkaVersionsOf, type Experiment } from './experiment/schema.ts';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_TOXIPROXY_VERSION } from './provision/versions.ts';
 import { cleanLeftovers, registerRun } from './run/registry.ts';
 import { PlainProgress, TerminalProgress, type Progress } from './run/progress.ts';
@@ -156,6 +156,13 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
     });
     for (const exp of exps) checkCapabilities(exp, backend);
     for (const kafkaVersion of versions) await backend.prepare({ kafkaVersion, log: say });
+    // every client a profile asks for is there (the Java agent compiled, the native module
+    // loaded) before any cluster starts: a missing one stops everything with how to get it
+    const clients = new Set(exps.flatMap((e) => e.profiles.map((p) => `${p.client}\u0000${effectiveKafkaVersion(e, p)}`)));
+    for (const key of clients) {
+      const [client, kafkaVersion] = key.split('\u0000') as [ClientName, string];
+      await clientDriver(client).prepare({ kafkaVersion, javaHome: env.javaHome, log: say });
+    }
   } catch (err) {
     if (err instanceof PrerequisiteError || err instanceof UsageError) fail(err.message);
     throw err;
@@ -217,6 +224,8 @@ async function runCommand(files: string[], opts: RunFlags): Promise<{ code: numb
     }
   } finally {
     process.removeListener('beforeExit', drained);
+    // the next command of a matrix or catalogue installs its own
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
   }
   return { code: controller.signal.aborted ? 130 : code, results };
 }

@@ -81,7 +81,8 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   const inFlightLimit = p.idempotent ? 1 : p.maxInFlightRequests;
   // mode sync: send().get(), one message at a time in send order, whatever the partition
   const sync = p.mode === 'sync';
-  let syncBusy = false;
+  // the batch the application is waiting on (send().get()); released by its outcome or the delivery timeout
+  let syncWaitingOn: InFlightBatch | undefined;
   const makeValue = (s: number): string => messageValue({ runId: cfg.runId, producerId: cfg.agentId, seq: s, sentAt: Date.now() }, cfg.messageSize);
 
   const sendBatch = (partition: number, batch: Pending[]) => {
@@ -103,7 +104,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       inFlight -= batch.length;
       sending.set(partition, (sending.get(partition) ?? 1) - 1);
       if (sync) {
-        syncBusy = false;
+        if (syncWaitingOn === inFlightBatch) syncWaitingOn = undefined;
         pumpSync();
       } else pump(partition, stopping);
     };
@@ -114,6 +115,11 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       const t = Date.now();
       const attempts = inFlightBatch.attempts;
       ledger.appendAll(batch.map((m): LedgerEvent => ({ e: 'error', pid: cfg.agentId, seq: m.seq, p: partition, code: 'DELIVERY_TIMEOUT', retriable: true, definite: false, attempts, t })));
+      // send().get() ends with the delivery timeout: the application goes on with the next message
+      if (sync && syncWaitingOn === inFlightBatch) {
+        syncWaitingOn = undefined;
+        pumpSync();
+      }
     }, p.deliveryTimeoutMs);
     const work = producer
       .send({
@@ -151,6 +157,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       );
     const tracked = work.finally(() => settledAll.delete(tracked));
     settledAll.add(tracked);
+    return inFlightBatch;
   };
 
   // false once a stop has flushed for its share of the grace period: from then on nothing
@@ -159,15 +166,14 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
 
   /** Mode sync: the oldest waiting message, once the one before it has its answer. */
   function pumpSync(): void {
-    if (syncBusy || !handingOver) return;
+    if (syncWaitingOn || !handingOver) return;
     let best: number | undefined;
     for (const [part, q] of queues) if (q.length > 0 && (best === undefined || q[0]!.seq < queues.get(best)![0]!.seq)) best = part;
     if (best === undefined) return;
     const queue = queues.get(best)!;
     const m = queue.shift()!;
     queueBytes.set(best, (queueBytes.get(best) ?? 0) - m.bytes);
-    syncBusy = true;
-    sendBatch(best, [m]);
+    syncWaitingOn = sendBatch(best, [m]);
   }
 
   /** Sends what is ready on a partition, as far as the in-flight limit allows. */

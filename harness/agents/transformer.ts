@@ -30,7 +30,8 @@ export async function runTransformer(cfg: TransformerAgentConfig, ledger: Ledger
     requestTimeout: p.requestTimeoutMs,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
   });
-  const producer = kafka.producer({ transactionalId: cfg.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const newProducer = () => kafka.producer({ transactionalId: cfg.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  let producer = newProducer();
   const consumer = kafka.consumer({
     groupId: cfg.groupId,
     sessionTimeout: c.sessionTimeoutMs,
@@ -71,8 +72,9 @@ export async function runTransformer(cfg: TransformerAgentConfig, ledger: Ledger
       if (batch.messages.length === 0 || stopping) return;
       busy = true;
       const n = txnNo++;
-      const txn = await producer.transaction();
+      let txn: Awaited<ReturnType<typeof producer.transaction>> | undefined;
       try {
+        txn = await producer.transaction();
         const t = Date.now();
         const items = batch.messages.map((m) => ({ offset: Number(m.offset), mid: idOf(m.value), value: m.value?.toString('utf8') ?? '' }));
         ledger.appendAll(items.map((m): LedgerEvent => ({ e: 'consumed', xid, id: m.mid, p: partition, o: m.offset, t })));
@@ -93,12 +95,25 @@ export async function runTransformer(cfg: TransformerAgentConfig, ledger: Ledger
         await heartbeat().catch(() => undefined);
       } catch (err) {
         process.stderr.write(`[${xid}] transaction ${n} failed: ${(err as Error).message}; aborting\n`);
+        let aborted = false;
         try {
-          await txn.abort();
-          ledger.append({ e: 'txn', xid, txn: n, state: 'abort', offsets: {}, t: Date.now() });
-          abortedTxns++;
+          if (txn) {
+            await txn.abort();
+            ledger.append({ e: 'txn', xid, txn: n, state: 'abort', offsets: {}, t: Date.now() });
+            abortedTxns++;
+            aborted = true;
+          }
         } catch (abortErr) {
           process.stderr.write(`[${xid}] abort of transaction ${n} failed: ${(abortErr as Error).message}\n`);
+        }
+        if (!aborted) {
+          // a transaction that neither committed nor aborted (a commit cut off by a broker
+          // kill) leaves the kafkajs producer unusable: a new one with the same
+          // transactional.id fences it, and the broker decides the open transaction
+          process.stderr.write(`[${xid}] starting a new transactional producer\n`);
+          await producer.disconnect().catch(() => undefined);
+          producer = newProducer();
+          await retryStartup('transactional producer connect', () => producer.connect());
         }
         // the batch is not resolved: kafkajs fetches it again from the last resolved offset
         throw err;

@@ -32,14 +32,16 @@ export async function readLedger<T extends LedgerEvent>(file: string): Promise<{
  * line is skipped like readLedger does.
  */
 export async function readEventsOfKind<T extends LedgerEvent>(files: readonly string[], kinds: ReadonlyArray<T['e']>): Promise<T[]> {
-  const marks = kinds.map((k) => `"e":"${k}"`);
+  // as the agents write them ("e":"kind"), or with whitespace a JSON writer may put there
+  const marks = kinds.map((k) => new RegExp(`"e"\\s*:\\s*"${k}"`));
   const out: T[] = [];
   for (const file of files) {
     const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
     for await (const line of rl) {
-      if (!marks.some((m) => line.includes(m))) continue;
+      if (!marks.some((m) => m.test(line))) continue;
       try {
-        out.push(JSON.parse(line) as T);
+        const ev = JSON.parse(line) as T;
+        if ((kinds as readonly string[]).includes(ev.e)) out.push(ev);
       } catch {
         // a torn last line of a killed agent
       }

@@ -1,12 +1,14 @@
-// Commits that moved backwards: a successful commit of a partition's offset below one the
-// group had already committed successfully. A commitAsync retried after a later commit
-// succeeded does this; the records between the two offsets are then read again by the
-// next owner of the partition.
+// Commits that moved backwards: a successful commit of a partition's offset below where
+// the group's committed offset provably stood. A commitAsync retried after a later
+// commit succeeded does this; the records between the two offsets are then read again by
+// the next owner of the partition.
 //
 // Only orders the ledgers prove are counted. One consumer's commits succeed in the order
 // their callbacks report them (one connection to the coordinator). Between two consumers,
 // a commit is known to come after another only when it was sent (`s`) after the other's
 // success was reported (`t`); commits in flight at the same time are not compared.
+// A move is counted once: after it, the partition's history starts again from the lower
+// offset, so the next owner committing its way back up is not counted again.
 import type { CommittedEvent } from '../ledger/events.ts';
 
 export interface BackwardCommit {
@@ -20,12 +22,14 @@ export interface BackwardCommit {
 }
 
 interface PartitionHistory {
-  /** highest offset committed so far, per consumer */
+  /** highest offset committed since the last counted move, per consumer */
   byConsumer: Map<string, number>;
-  /** successes in time order, with the running maximum of offsets up to each */
+  /** successes since the last counted move in time order, with the running maximum of offsets up to each */
   times: number[];
   maxUpTo: number[];
 }
+
+const fresh = (): PartitionHistory => ({ byConsumer: new Map(), times: [], maxUpTo: [] });
 
 /** Counts backward moves over the commits of every consumer of one group. */
 export function backwardCommits(commits: readonly CommittedEvent[]): BackwardCommit[] {
@@ -35,7 +39,7 @@ export function backwardCommits(commits: readonly CommittedEvent[]): BackwardCom
   for (const { c } of sorted) {
     let h = parts.get(c.p);
     if (!h) {
-      h = { byConsumer: new Map(), times: [], maxUpTo: [] };
+      h = fresh();
       parts.set(c.p, h);
     }
     // the highest offset this commit certainly came after
@@ -51,7 +55,11 @@ export function backwardCommits(commits: readonly CommittedEvent[]): BackwardCom
       }
       if (lo > 0) before = Math.max(before, h.maxUpTo[lo - 1]!);
     }
-    if (c.o < before) out.push({ partition: c.p, from: before, to: c.o, consumer: c.cid, t: c.t });
+    if (c.o < before) {
+      out.push({ partition: c.p, from: before, to: c.o, consumer: c.cid, t: c.t });
+      h = fresh();
+      parts.set(c.p, h);
+    }
     h.byConsumer.set(c.cid, Math.max(h.byConsumer.get(c.cid) ?? -1, c.o));
     h.times.push(c.t);
     h.maxUpTo.push(Math.max(h.maxUpTo.at(-1) ?? -1, c.o));

@@ -69,19 +69,28 @@ export function checkTransactions(inp: TransactionInput): TransactionOutcome {
       note(ex.abortedRead, `${r.id ?? '?'} at output p${r.p}:${r.o} (transaction ${r.k})`);
     }
   }
+  // an output record carries its input's id: an id the input log holds twice (a producer's
+  // duplicate) owes two output records, so copies are compared with the input's copies
+  const inputRecords = [...inp.input].filter((r) => r.id !== null);
+  const inputCopies = new Map<string, number>();
+  for (const r of inputRecords) inputCopies.set(r.id!, (inputCopies.get(r.id!) ?? 0) + 1);
   let outputDuplicates = 0;
   for (const [id, n] of copies) {
-    if (n > 1) {
-      outputDuplicates += n - 1;
-      note(ex.outputDuplicates, `${id} x${n}`);
+    const owed = Math.max(1, inputCopies.get(id) ?? 0);
+    if (n > owed) {
+      outputDuplicates += n - owed;
+      note(ex.outputDuplicates, `${id} x${n}${owed > 1 ? ` (${owed} in the input)` : ''}`);
     }
   }
   let outputMissing = 0;
   let offsetsPastUnprocessed = 0;
-  for (const r of inp.input) {
-    if (r.id === null) continue;
-    const inOutput = copies.has(r.id);
-    if (!inOutput && consumed.has(r.id)) {
+  // the input records of an id take its output copies in offset order; those left over have no output
+  const outputLeft = new Map(copies);
+  for (const r of inputRecords.sort((a, b) => a.p - b.p || a.o - b.o)) {
+    const left = outputLeft.get(r.id!) ?? 0;
+    const inOutput = left > 0;
+    if (inOutput) outputLeft.set(r.id!, left - 1);
+    if (!inOutput && consumed.has(r.id!)) {
       outputMissing++;
       note(ex.outputMissing, `${r.id} (input p${r.p}:${r.o})`);
     }

@@ -49,7 +49,7 @@ export function renderRepetitions(run: RunResult): string {
   const header = ['profile', 'passed', ...columns.map((c) => c.title)];
   const rows = reps.map((r) => [
     r.profile,
-    `${r.passed} of ${r.runs}`,
+    `${r.passed} of ${r.runs}${r.excluded > 0 ? ` (${r.excluded} not a result, left out)` : ''}`,
     ...columns.map((c) => {
       const s = r.metrics[c.name as MetricName];
       return s ? `${s.k}/${s.n}: ${s.min}, ${s.median}, ${s.max}` : 'n/a';
@@ -223,7 +223,11 @@ export function findings(p: ProfileResult): string[] {
     }
   }
   for (const t of p.throughput ?? []) {
-    if (t.behindSinceMs === null && t.unsent === 0) continue;
+    // throughput beside the outcomes, always: a synchronous or overloaded producer shows its cost here
+    if (t.behindSinceMs === null && t.unsent === 0) {
+      out.push(`producer ${t.pid}: target ${t.targetPerSecond}/s, achieved ${t.achievedPerSecond}/s; kept up`);
+      continue;
+    }
     const behind = t.behindSinceMs === null ? 'kept up' : `fell behind at ${(t.behindSinceMs / 1000).toFixed(1)}s (up to ${t.maxQueued} messages waiting in the agent)`;
     out.push(`producer ${t.pid}: target ${t.targetPerSecond}/s, achieved ${t.achievedPerSecond}/s; ${behind}; ${t.unsent} unsent when producers stopped`);
   }

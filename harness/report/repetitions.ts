@@ -20,6 +20,8 @@ export interface RepetitionSummary {
   runs: number;
   /** repetitions that passed (settled, checks held, every threshold met) */
   passed: number;
+  /** repetitions whose numbers are not a result (harness error, did not settle, interrupted): left out of the spreads */
+  excluded: number;
   metrics: Partial<Record<MetricName, MetricSpread>>;
 }
 
@@ -39,11 +41,13 @@ export function summariseRepetitions(results: readonly ProfileResult[]): Repetit
   }
   return [...byProfile].map(([profile, runs]) => {
     const metrics: Partial<Record<MetricName, MetricSpread>> = {};
+    // only runs whose numbers are a result count in the spreads
+    const counted = runs.filter((r) => r.status === 'ok');
     for (const m of METRICS) {
-      const values = runs.map((r) => r.metrics?.[m.name]).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+      const values = counted.map((r) => r.metrics?.[m.name]).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
       if (values.length === 0) continue;
       metrics[m.name] = { k: values.filter((v) => v > 0).length, n: values.length, min: values[0]!, median: median(values), max: values.at(-1)! };
     }
-    return { profile, runs: runs.length, passed: runs.filter((r) => r.passed).length, metrics };
+    return { profile, runs: runs.length, passed: runs.filter((r) => r.passed).length, excluded: runs.length - counted.length, metrics };
   });
 }

@@ -187,7 +187,7 @@ const workload: Phase = {
     const cluster = ctx.need(ctx.cluster, 'the cluster');
     const admin = ctx.need(ctx.admin, 'the admin client');
     // the Watch sampler runs from the workload start to the end of the drain
-    const watch = new WatchSampler({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, groupId: ctx.consumers.length > 0 ? ctx.groupId : undefined, file: path.join(ctx.dir, 'watch-samples.jsonl') });
+    const watch = new WatchSampler({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, groupId: ctx.consumers.length > 0 ? ctx.groupId : ctx.transformers.length > 0 ? ctx.transformGroupId : undefined, file: path.join(ctx.dir, 'watch-samples.jsonl') });
     ctx.watch = watch;
     ctx.teardown.defer('watch sampler', () => watch.stop());
     ctx.workloadStart = Date.now();
@@ -394,6 +394,8 @@ const watchSeries: Phase = {
       start: ctx.workloadStart,
       end: ctx.consumersStopped || Date.now(),
       consumers: ctx.consumers.length > 0,
+      // the lag of the transformers' group when there are no consumers
+      lag: ctx.consumers.length > 0 || ctx.transformers.length > 0,
     });
     writeSeries(path.join(ctx.dir, 'series.jsonl'), points);
     ctx.result.series = { file: 'series.jsonl', points: points.length, unknownSamples: points.filter((p) => p.partitions === null).length };

@@ -69,6 +69,15 @@ export function resolveProfiles(exp: Experiment): ResolvedProfile[] {
     };
     const producer = resolve('producer', () => resolveProducer(profile.producer));
     const consumer = resolve('consumer', () => resolveConsumer(profile.consumer));
+    // a transformer's producer is transactional: idempotent with acks=all, whatever the profile says;
+    // what conflicts with that is refused here, before anything starts
+    if (roles.includes('transformer')) {
+      const p = profile.producer;
+      const conflict = p.retries === 0 ? 'retries' : (p['max.in.flight.requests.per.connection'] ?? 5) > 5 ? 'max.in.flight.requests.per.connection' : p['enable.idempotence'] === false ? 'enable.idempotence' : undefined;
+      if (conflict) {
+        throw new ProfileRefusal(i, ['producer', conflict], `${conflict}=${String(p[conflict as keyof typeof p])}: the transformers write in transactions, which need an idempotent producer (retries > 0, max.in.flight.requests.per.connection <= 5)`);
+      }
+    }
     const refused = clientDriver(profile.client).refusals({ producer, consumer, roles });
     if (refused[0]) throw new ProfileRefusal(i, refusalPath(refused[0].key, undefined), `client ${profile.client}: ${refused[0].message}`);
     return { profile, producer, consumer };

@@ -82,11 +82,12 @@ export class WatchSampler {
   private async sample(): Promise<void> {
     const at = Date.now();
     const timeout = this.opts.timeoutMs ?? 900;
-    const [parts, offsets, committed] = await Promise.all([
-      within(this.admin.partitions(this.opts.topic), timeout),
-      this.opts.groupId ? within(this.admin.offsets(this.opts.topic), timeout) : Promise.resolve(null),
-      this.opts.groupId ? within(this.admin.committed(this.opts.groupId, this.opts.topic), timeout) : Promise.resolve(null),
-    ]);
+    const requests = [
+      this.admin.partitions(this.opts.topic),
+      this.opts.groupId ? this.admin.offsets(this.opts.topic) : Promise.resolve(null),
+      this.opts.groupId ? this.admin.committed(this.opts.groupId, this.opts.topic) : Promise.resolve(null),
+    ] as const;
+    const [parts, offsets, committed] = await Promise.all([within(requests[0], timeout), within(requests[1], timeout), within(requests[2], timeout)]);
     let partitions: Record<number, PartitionSample> | null = null;
     if (parts) {
       partitions = {};
@@ -98,6 +99,9 @@ export class WatchSampler {
       for (const o of offsets) lag += Math.max(0, o.high - (committed.get(o.partition) ?? o.low));
     }
     this.write({ at, partitions, lag });
+    // the next sample waits until these requests are settled, answered or not: seconds
+    // without an answer are recorded as unknown rather than piling up requests
+    await Promise.allSettled(requests);
   }
 
   private stopped: Promise<void> | undefined;

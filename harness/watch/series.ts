@@ -41,7 +41,7 @@ interface Bucket {
  * Builds the series from the samples and the ledger files of a profile; `start` and `end`
  * are wall-clock ms (the workload start, and when the consumers stopped).
  */
-export async function buildSeries(opts: { ledgerDir: string; samples: readonly ClusterSample[]; start: number; end: number; consumers: boolean }): Promise<SeriesPoint[]> {
+export async function buildSeries(opts: { ledgerDir: string; samples: readonly ClusterSample[]; start: number; end: number; consumers: boolean; lag?: boolean }): Promise<SeriesPoint[]> {
   const seconds = Math.max(1, Math.ceil((opts.end - opts.start) / 1000));
   const buckets: Bucket[] = Array.from({ length: seconds }, () => ({ sent: 0, acked: 0, errors: 0, retries: 0, latencies: [], processed: 0, commits: 0 }));
   const at = (t: number): Bucket | undefined => {
@@ -103,7 +103,7 @@ export async function buildSeries(opts: { ledgerDir: string; samples: readonly C
     return {
       t: i * 1000,
       partitions: s?.partitions ?? null,
-      lag: opts.consumers ? (s?.lag ?? null) : null,
+      lag: (opts.lag ?? opts.consumers) ? (s?.lag ?? null) : null,
       sent: b.sent,
       acked: b.acked,
       errors: b.errors,

@@ -26,6 +26,16 @@ describe('backwardCommits', () => {
     expect(backwardCommits([commit('c0', 0, 20, 2), commit('c1', 0, 15, 5)])).toEqual([]);
   });
 
+  it('a move is counted once: the next owner committing its way back up is not counted again', () => {
+    const b = backwardCommits([commit('c0', 0, 500, 1), commit('c0', 0, 400, 2), commit('c1', 0, 410, 4, 3), commit('c1', 0, 490, 6, 5), commit('c1', 0, 520, 8, 7), commit('c0', 0, 450, 10)]);
+    expect(b).toEqual([
+      { partition: 0, from: 500, to: 400, consumer: 'c0', t: 2 },
+      // c0's own 450 after its 400: not below anything c0 committed since the move; c1's 520 was not proven before it (no s)
+    ]);
+    // a second, separate move is counted again
+    expect(backwardCommits([commit('c0', 0, 500, 1), commit('c0', 0, 400, 2), commit('c0', 0, 600, 3), commit('c0', 0, 550, 4)])).toHaveLength(2);
+  });
+
   it('orders by the time the commits succeeded, not by ledger', () => {
     expect(backwardCommits([commit('c0', 0, 20, 5), commit('c0', 0, 30, 1)])).toHaveLength(1);
     expect(backwardCommits([commit('c0', 0, 20, 1), commit('c0', 0, 20, 2)])).toHaveLength(0);
@@ -69,6 +79,23 @@ describe('checkTransactions', () => {
     expect(out.offsetsPastUnprocessed).toBe(2); // p0:2 and p0:3 lie below the committed 4
     expect(out.uncommittedOnly).toBe(1);
     expect(out.examples.outputMissing).toEqual(['p0:2 (input p0:2)']);
+  });
+});
+
+describe('checkTransactions with a producer duplicate in the input', () => {
+  const rec = (p: number, o: number, id: string, k?: string): LogRecord => (k === undefined ? { p, o, id } : { p, o, id, k });
+  it('an id the input holds twice owes two output records: not a duplicate, and one of them missing is missing', () => {
+    const events = [
+      { e: 'consumed', xid: 't0', id: 'p0:0', p: 0, o: 0, t: 1 },
+      { e: 'consumed', xid: 't0', id: 'p0:0', p: 0, o: 1, t: 1 },
+    ];
+    const input = [rec(0, 0, 'p0:0'), rec(0, 1, 'p0:0')];
+    const both = checkTransactions({ events, input, committed: [rec(0, 0, 'p0:0', 't0:0'), rec(0, 1, 'p0:0', 't0:0')], uncommitted: [], groupOffsets: new Map([[0, 2]]) });
+    expect([both.outputDuplicates, both.outputMissing, both.offsetsPastUnprocessed]).toEqual([0, 0, 0]);
+    const one = checkTransactions({ events, input, committed: [rec(0, 0, 'p0:0', 't0:0')], uncommitted: [], groupOffsets: new Map([[0, 2]]) });
+    expect([one.outputDuplicates, one.outputMissing, one.offsetsPastUnprocessed]).toEqual([0, 1, 1]);
+    const three = checkTransactions({ events, input, committed: [rec(0, 0, 'p0:0'), rec(0, 1, 'p0:0'), rec(0, 2, 'p0:0')], uncommitted: [], groupOffsets: new Map([[0, 2]]) });
+    expect(three.outputDuplicates).toBe(1);
   });
 });
 

@@ -43,6 +43,10 @@ describe('summariseRepetitions', () => {
     expect(s[0]!.metrics.logDuplicates).toEqual({ k: 0, n: 3, min: 0, median: 0, max: 0 });
     // n/a metrics (null) are left out
     expect(s[0]!.metrics.unnoticedFailures).toBeUndefined();
+    // a run that did not settle is not a result: left out of the spreads, and said so
+    const withInconclusive = summariseRepetitions([profile('a', 1, { lost: 1 }), { ...profile('a', 2, { lost: 99 }, false), status: 'inconclusive' }]);
+    expect(withInconclusive[0]!.excluded).toBe(1);
+    expect(withInconclusive[0]!.metrics.lost).toEqual({ k: 1, n: 1, min: 1, median: 1, max: 1 });
     const table = renderRepetitions({ ...run('e', []), profiles: [profile('a', 1, {})], repeat: 3, repetitions: s });
     expect(table).toMatch(/\| a +\| 2 of 3 \|.*2\/3: 0, 3, 12/);
   });
