@@ -18,7 +18,7 @@ export type ConsumerStrategy = (typeof CONSUMER_STRATEGIES)[number];
 /**
  * How manual commits are made: sync = commitSync; async = commitAsync, a failed commit
  * is only logged; async-retry = commitAsync whose callback commits the same offsets again
- * when one fails, after a 1 s backoff, up to 5 times (the retry can land after a later
+ * when one fails, after a 2 s backoff, up to 10 times (the retry can land after a later
  * commit and move the offset backwards).
  */
 export const COMMIT_MODES = ['sync', 'async', 'async-retry'] as const;

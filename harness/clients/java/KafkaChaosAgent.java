@@ -838,7 +838,7 @@ public final class KafkaChaosAgent {
     record Retry(Map<TopicPartition, OffsetAndMetadata> offsets, int retry, long notBefore) {}
 
     /** how long a retried async commit waits, like a callback that retries with a backoff */
-    static final long RETRY_BACKOFF_MS = 1000;
+    static final long RETRY_BACKOFF_MS = 2000;
 
     /** failed async commits to make again (poll thread only) */
     final ArrayDeque<Retry> retries = new ArrayDeque<>();
@@ -856,8 +856,8 @@ public final class KafkaChaosAgent {
           if (ex == null) {
             committed(offsets, sent);
           } else {
-            log("async commit of " + offsets + " failed: " + ex + (retry < 5 ? "; committing the same offsets again in " + RETRY_BACKOFF_MS + " ms" : ""));
-            if (retry < 5) retries.add(new Retry(offsets, retry + 1, System.currentTimeMillis() + RETRY_BACKOFF_MS));
+            log("async commit of " + offsets + " failed: " + ex + (retry < 10 ? "; committing the same offsets again in " + RETRY_BACKOFF_MS + " ms" : ""));
+            if (retry < 10) retries.add(new Retry(offsets, retry + 1, System.currentTimeMillis() + RETRY_BACKOFF_MS));
           }
         });
       } catch (Exception e) {

@@ -417,13 +417,13 @@ function offsetsKey(tps: readonly { partition: number; offset?: number }[]): str
  *
  * Manual commits: sync = commitSync(offsets); async = commit(offsets), the result in
  * offset_commit_cb (a failure is only logged); async-retry = a failed async commit is
- * made again with the same offsets after a 1 s backoff, up to 5 times (the retry can
+ * made again with the same offsets after a 2 s backoff, up to 10 times (the retry can
  * land after a later commit). A `committed` event is written only for a commit that
  * succeeded, with the time it was sent (`s`) for async commits.
  */
 /** async-retry: how often, and how long after a failure, a failed async commit is made again */
-const ASYNC_RETRIES = 5;
-const ASYNC_RETRY_BACKOFF_MS = 1000;
+const ASYNC_RETRIES = 10;
+const ASYNC_RETRY_BACKOFF_MS = 2000;
 
 async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: LedgerWriter, onStop: OnStop): Promise<void> {
   const c = cfg.consumer;
