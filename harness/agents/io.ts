@@ -1,8 +1,11 @@
 // The agent side of the stdio protocol (clients/protocol.ts), for agents written in Node:
 // messages to the harness on stdout, stop requests from stdin, and the start-up retry
 // every client needs when a broker is down as the agent (re)starts.
+import fs from 'node:fs';
 import readline from 'node:readline';
-import { ORPHAN_GRACE_MS, type AgentMessage, type HarnessMessage } from '../clients/protocol.ts';
+import { ORPHAN_GRACE_MS, type AgentConfig, type AgentMessage, type HarnessMessage } from '../clients/protocol.ts';
+import { LedgerWriter } from '../ledger/writer.ts';
+import { errorMessage } from '../util/errors.ts';
 
 // the harness may be gone: a write to a closed stdout must not crash the agent
 process.stdout.on('error', () => undefined);
@@ -59,4 +62,44 @@ export async function retryStartup<T>(what: string, fn: () => Promise<T>, timeou
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
+}
+
+/** How a role registers what it does when asked to stop (it may register late: a stop that came first is replayed). */
+export type OnStop = (fn: (graceMs: number) => Promise<void>) => void;
+
+/**
+ * The whole life of a Node agent process, whatever its client: reads the config named on
+ * the command line, writes the ledger's start event, wires stop requests to the role,
+ * runs it, then says `stopped` (or `fatal`) and exits.
+ */
+export function runAgentProcess(run: (cfg: AgentConfig, ledger: LedgerWriter, onStop: OnStop) => Promise<void>): void {
+  const main = async () => {
+    const file = process.argv[2];
+    if (!file) throw new Error('usage: <agent> <agent-config.json>');
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as AgentConfig;
+    const ledger = new LedgerWriter(cfg.ledgerFile);
+    ledger.append({ e: 'start', agent: cfg.agentId, os: process.pid, t: Date.now() });
+    let stopHandler: ((graceMs: number) => Promise<void>) | undefined;
+    let stopRequested: number | undefined;
+    listenForStop((graceMs) => {
+      if (stopHandler) void stopHandler(graceMs);
+      else stopRequested = graceMs;
+    });
+    const onStop: OnStop = (fn) => {
+      stopHandler = fn;
+      if (stopRequested !== undefined) void fn(stopRequested);
+    };
+    await run(cfg, ledger, onStop);
+    ledger.close();
+    send({ type: 'stopped' });
+  };
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      process.stderr.write(`agent failed: ${message}\n`);
+      send({ type: 'fatal', message: errorMessage(err) });
+      setTimeout(() => process.exit(1), 100);
+    },
+  );
 }

@@ -1,7 +1,8 @@
 // Producer agent: a child process that sends messages at a target rate and records every
 // attempt, ack and error in its ledger before anything else happens.
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import type { AttemptEvent, LedgerEvent, MessagePayload } from '../ledger/events.ts';
+import type { AttemptEvent, LedgerEvent } from '../ledger/events.ts';
+import { messageValue } from '../ledger/message-id.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { classifyError, kafkajsCompression } from '../clients/kafkajs.ts';
 import type { ProducerAgentConfig } from '../clients/protocol.ts';
@@ -23,12 +24,7 @@ interface InFlightBatch {
 /** A second's worth of waiting messages means the producer is behind its target rate. */
 const BEHIND_AFTER_MS = 1000;
 
-/** The value the producer agent writes: its payload as JSON, padded to `size` bytes where it is shorter. */
-export function messageValue(payload: MessagePayload, size: number): string {
-  const base = JSON.stringify(payload);
-  const room = size - base.length - 9; // ,"pad":"" plus closing brace
-  return room <= 0 ? base : `${base.slice(0, -1)},"pad":"${'x'.repeat(room)}"}`;
-}
+export { messageValue } from '../ledger/message-id.ts';
 
 export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter, onStop: (fn: (graceMs: number) => Promise<void>) => void): Promise<void> {
   const p = cfg.producer;

@@ -7,15 +7,10 @@ import type { TransformerAgentConfig } from '../clients/protocol.ts';
 import type { LedgerEvent } from '../ledger/events.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { sleep } from '../util/time.ts';
-import { messageIdParser } from '../ledger/message-id.ts';
+import { messageIdParser, transformedValue } from '../ledger/message-id.ts';
 import { retryStartup, send } from './io.ts';
 
-/** The output value: the input value with the transformer and its transaction added before the closing brace. */
-export function transformedValue(input: string, by: string, txn: number): string {
-  const end = input.lastIndexOf('}');
-  if (end < 0) return input;
-  return `${input.slice(0, end)},"by":${JSON.stringify(by)},"txn":${txn}}`;
-}
+export { transformedValue } from '../ledger/message-id.ts';
 
 export async function runTransformer(cfg: TransformerAgentConfig, ledger: LedgerWriter, onStop: (fn: (graceMs: number) => Promise<void>) => void): Promise<void> {
   const c = cfg.consumer;

@@ -1,5 +1,6 @@
-// The message id a record of this run carries in its value (`producerId:seq`), read the
-// same way by every agent and by the final read, whatever the client.
+// The values the agents write and the message id a record of this run carries in its
+// value (`producerId:seq`), written and read the same way by every agent and by the final
+// read, whatever the client.
 import type { MessageId, MessagePayload } from './events.ts';
 
 /** Parses a message value of this run into its id; null for anything else. */
@@ -40,4 +41,18 @@ export function messageIdParser(runId: string): (value: Buffer | null) => Messag
     }
     return parseMessageId(value, runId);
   };
+}
+
+/** The value the producer agent writes: its payload as JSON, padded to `size` bytes where it is shorter. */
+export function messageValue(payload: MessagePayload, size: number): string {
+  const base = JSON.stringify(payload);
+  const room = size - base.length - 9; // ,"pad":"" plus closing brace
+  return room <= 0 ? base : `${base.slice(0, -1)},"pad":"${'x'.repeat(room)}"}`;
+}
+
+/** The output value: the input value with the transformer and its transaction added before the closing brace. */
+export function transformedValue(input: string, by: string, txn: number): string {
+  const end = input.lastIndexOf('}');
+  if (end < 0) return input;
+  return `${input.slice(0, end)},"by":${JSON.stringify(by)},"txn":${txn}}`;
 }

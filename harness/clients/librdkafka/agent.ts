@@ -5,11 +5,8 @@
 // the Java agent (clients/java/KafkaChaosAgent.java) and the kafkajs agents
 // (agents/producer.ts, consumer.ts, transformer.ts); where librdkafka works differently
 // the comments say what was chosen.
-import fs from 'node:fs';
-import { messageIdParser } from '../../agents/consumer.ts';
-import { listenForStop, retryStartup, send } from '../../agents/io.ts';
-import { messageValue } from '../../agents/producer.ts';
-import { transformedValue } from '../../agents/transformer.ts';
+import { retryStartup, runAgentProcess, send, type OnStop } from '../../agents/io.ts';
+import { messageIdParser, messageValue, transformedValue } from '../../ledger/message-id.ts';
 import type { AttemptEvent, CommittedEvent, LedgerEvent, MessageId } from '../../ledger/events.ts';
 import { LedgerWriter } from '../../ledger/writer.ts';
 import { errorMessage } from '../../util/errors.ts';
@@ -45,7 +42,6 @@ const ERR = {
   TIMED_OUT: -185,
 } as const;
 
-type OnStop = (fn: (graceMs: number) => Promise<void>) => void;
 
 function log(agentId: string, line: string): void {
   process.stderr.write(`[${agentId}] ${line}\n`);
@@ -1096,39 +1092,10 @@ async function runTransformer(rd: Rdkafka, cfg: TransformerAgentConfig, ledger: 
 
 // ---------------------------------------------------------------------------- main
 
-async function main(): Promise<void> {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: agent.ts <agent-config.json>');
-  const cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as AgentConfig;
-  const ledger = new LedgerWriter(cfg.ledgerFile);
-  ledger.append({ e: 'start', agent: cfg.agentId, os: process.pid, t: Date.now() });
-
-  let stopHandler: ((graceMs: number) => Promise<void>) | undefined;
-  let stopRequested: number | undefined;
-  listenForStop((graceMs) => {
-    if (stopHandler) void stopHandler(graceMs);
-    else stopRequested = graceMs;
-  });
-  const onStop: OnStop = (fn) => {
-    stopHandler = fn;
-    if (stopRequested !== undefined) void fn(stopRequested);
-  };
-
+runAgentProcess(async (cfg, ledger, onStop) => {
   const { kafka, librdkafkaVersion, packageVersion } = await loadLibrdkafka();
   process.stderr.write(`[${cfg.agentId}] librdkafka ${librdkafkaVersion} (@confluentinc/kafka-javascript ${packageVersion}), role ${cfg.role}\n`);
   if (cfg.role === 'producer') await runProducer(kafka, cfg, ledger, onStop);
   else if (cfg.role === 'consumer') await runConsumer(kafka, cfg, ledger, onStop);
   else await runTransformer(kafka, cfg, ledger, onStop);
-  ledger.close();
-  send({ type: 'stopped' });
-}
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`agent failed: ${message}\n`);
-    send({ type: 'fatal', message: errorMessage(err) });
-    setTimeout(() => process.exit(1), 100);
-  },
-);
+});
