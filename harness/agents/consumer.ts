@@ -7,6 +7,7 @@ import { messageIdParser } from '../ledger/message-id.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { sleep } from '../util/time.ts';
 import type { ConsumerAgentConfig } from '../clients/protocol.ts';
+import { classifyError } from '../clients/kafkajs.ts';
 import { retryStartup, send } from './io.ts';
 
 export { messageIdParser, parseMessageId } from '../ledger/message-id.ts';
@@ -45,6 +46,7 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   // (the Java client commits in its rebalance path, before it rejoins), and on a graceful
   // close.
   const position = new Map<number, number>();
+  const failed = (partitions: number[], err: unknown) => ledger.append({ e: 'commit-failed', agent: id, p: partitions, code: classifyError(err, 0).code, t: Date.now() });
   let lastAutoCommit = Date.now();
   const commitPosition = async (why: string) => {
     lastAutoCommit = Date.now();
@@ -56,18 +58,25 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
       ledger.appendAll(entries.map(([partition, next]) => ({ e: 'committed' as const, cid: id, p: partition, o: next, t })));
       commits += entries.length;
     } catch (err) {
+      failed(entries.map(([partition]) => partition), err);
       process.stderr.write(`[${id}] auto-commit (${why}) failed: ${(err as Error).message}\n`);
     }
   };
   const autoCommit = c.strategy === 'auto-commit';
   // a rebalance noticed between batches: commit the position before the group moves on
   let rebalanceCommit: Promise<void> | undefined;
+  // kafkajs rebalances eagerly: a member gives up all its partitions and is assigned anew
+  let assigned: number[] = [];
   consumer.on(consumer.events.REBALANCING, () => {
+    if (assigned.length > 0) ledger.append({ e: 'rebalance', agent: id, kind: 'revoked', p: assigned, t: Date.now() });
+    assigned = [];
     if (autoCommit) rebalanceCommit = commitPosition('rebalance');
   });
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
     // partitions may have moved: only positions read from now on are ours to commit
     position.clear();
+    assigned = [...(event.payload.memberAssignment[cfg.topic] ?? [])].sort((a, b) => a - b);
+    ledger.append({ e: 'rebalance', agent: id, kind: 'assigned', p: assigned, t: Date.now() });
   });
 
   // once closing, kafkajs silently skips commits: none may be recorded as made
@@ -81,6 +90,7 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
       commits++;
     } catch (err) {
       // a failed commit is what the application would see: the record stays uncommitted
+      failed([partition], err);
       process.stderr.write(`[${id}] commit of partition ${partition} offset ${next} failed: ${(err as Error).message}\n`);
     }
   };

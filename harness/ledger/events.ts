@@ -180,6 +180,35 @@ export interface TxnEvent {
   t: number;
 }
 
+/**
+ * A commit of a group member failed: the client reported an error for it (commitSync threw,
+ * a commit callback got an error, an auto-commit the agent made or saw failed). `p` are
+ * the partitions of that commit; they stay where they were committed before. Not written
+ * where the client does not tell the application (the Java client's own auto-commit).
+ */
+export interface CommitFailedEvent {
+  e: 'commit-failed';
+  /** the consumer (c0) or transformer (t0) agent */
+  agent: string;
+  p: number[];
+  /** the client's error, as short as it gives it */
+  code: string;
+  t: number;
+}
+
+/**
+ * The group moved partitions of this member: `assigned` when it got them, `revoked` when
+ * it gave them up in a rebalance, `lost` when the client says they were taken without a
+ * revoke (the member was out of the group).
+ */
+export interface RebalanceEvent {
+  e: 'rebalance';
+  agent: string;
+  kind: 'assigned' | 'revoked' | 'lost';
+  p: number[];
+  t: number;
+}
+
 /** An agent process started (once per incarnation; a restart writes another). */
 export interface StartEvent {
   e: 'start';
@@ -189,8 +218,8 @@ export interface StartEvent {
 }
 
 export type ProducerEvent = AttemptEvent | AckEvent | ErrorEvent | RetryEvent | UnsentEvent | BacklogEvent | StartEvent;
-export type ConsumerEvent = ReceivedEvent | ProcessedEvent | CommittedEvent | StartEvent;
-export type TransformerEvent = ConsumedEvent | ProducedEvent | TxnEvent | StartEvent;
+export type ConsumerEvent = ReceivedEvent | ProcessedEvent | CommittedEvent | CommitFailedEvent | RebalanceEvent | StartEvent;
+export type TransformerEvent = ConsumedEvent | ProducedEvent | TxnEvent | CommitFailedEvent | RebalanceEvent | StartEvent;
 export type LedgerEvent = ProducerEvent | ConsumerEvent | TransformerEvent;
 
 /** What a message value carries (JSON, padded to the configured size). */

@@ -69,6 +69,14 @@ function secs(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
 }
 
+/** The group's failed commits and rebalances in the Watch series, as a clause of its line. */
+function groupSeries(s: NonNullable<ProfileResult['series']>): string {
+  if (!s.commitFailures) return '';
+  const f = s.commitFailures;
+  const failures = f.count === 0 ? 'no failed commits' : `${f.count} failed commit(s) between +${f.firstS}s and +${f.lastS}s`;
+  return `; ${failures}, ${s.rebalances ?? 0} partition assignment(s) in rebalances`;
+}
+
 export function renderSummary(run: RunResult): string {
   const out: string[] = [];
   out.push(`# kafka-chaos: ${run.experiment}`);
@@ -137,7 +145,7 @@ export function renderSummary(run: RunResult): string {
     if (p.partitions) {
       out.push(`- final read: ${p.partitions.map((x) => `p${x.partition} [${x.logStartOffset}, ${x.highWatermark}) ${x.records} records`).join('; ')}`);
     }
-    if (p.series) out.push(`- Watch series: \`${p.series.file}\` in the profile directory, ${p.series.points} second(s)${p.series.unknownSamples > 0 ? `, ${p.series.unknownSamples} of them without an answer from the cluster` : ''}`);
+    if (p.series) out.push(`- Watch series: \`${p.series.file}\` in the profile directory, ${p.series.points} second(s)${p.series.unknownSamples > 0 ? `, ${p.series.unknownSamples} of them without an answer from the cluster` : ''}${groupSeries(p.series)}`);
     if (p.tornLedgerTails.length > 0) out.push(`- ledgers with a torn last line (an agent killed mid-write): ${p.tornLedgerTails.join(', ')}`);
     const ex = Object.entries(p.examples ?? {}).filter(([, ids]) => ids && ids.length > 0);
     if (ex.length > 0) {

@@ -67,7 +67,15 @@ export interface ProfileResult {
   /** commits that moved a partition's committed offset backwards (the first few) */
   backwardCommits?: BackwardCommit[];
   /** the Watch series of the profile (in its directory): how many seconds, and how many the cluster could not be asked */
-  series?: { file: string; points: number; unknownSamples: number };
+  series?: {
+    file: string;
+    points: number;
+    unknownSamples: number;
+    /** failed commits of the group's members in the series (absent: the profile has no consumers or transformers) */
+    commitFailures?: { count: number; firstS: number | null; lastS: number | null };
+    /** member assignments in rebalances during the series */
+    rebalances?: number;
+  };
   /** acknowledgements without an offset, and how many of those messages are not in the log */
   acksWithoutOffset?: { acked: number; lost: number };
   availability?: Availability;

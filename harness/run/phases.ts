@@ -28,7 +28,7 @@ import type { ProfileContext } from './context.ts';
 import { finalRead } from './final-read.ts';
 import { checkThresholds } from './thresholds.ts';
 import { readSamples, WatchSampler } from '../watch/sampler.ts';
-import { buildSeries, writeSeries } from '../watch/series.ts';
+import { buildSeries, seriesGroupSummary, writeSeries } from '../watch/series.ts';
 
 export interface Phase {
   /** the key of its duration in the report */
@@ -394,11 +394,12 @@ const watchSeries: Phase = {
       start: ctx.workloadStart,
       end: ctx.consumersStopped || Date.now(),
       consumers: ctx.consumers.length > 0,
+      transformers: ctx.transformers.length > 0,
       // the lag of the transformers' group when there are no consumers
       lag: ctx.consumers.length > 0 || ctx.transformers.length > 0,
     });
     writeSeries(path.join(ctx.dir, 'series.jsonl'), points);
-    ctx.result.series = { file: 'series.jsonl', points: points.length, unknownSamples: points.filter((p) => p.partitions === null).length };
+    ctx.result.series = { file: 'series.jsonl', points: points.length, unknownSamples: points.filter((p) => p.partitions === null).length, ...seriesGroupSummary(points) };
   },
 };
 

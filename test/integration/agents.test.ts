@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumerEvent } from '../../harness/ledger/events.ts';
 import { agentBench, type AgentBench } from '../support/agents.ts';
 import { clusterPrerequisites } from '../support/prereq.ts';
+import { expectWholeAssignment } from '../support/rebalance.ts';
 
 const prereq = clusterPrerequisites();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,6 +75,7 @@ describe.skipIf(!prereq.ok)('agents on a real cluster', () => {
     // the newcomer gets partitions and consumes from where the group committed
     await until(bench, 'ac2', (evs) => evs.some((e) => e.e === 'processed'), 90_000);
     await sleep(3000);
+    const settled = Date.now();
     await producer.stop(10_000);
     await bench.drained(topic, [c0, c1, c2]);
     await Promise.all([c0.stop(10_000), c1.stop(10_000), c2.stop(10_000)]);
@@ -85,5 +87,10 @@ describe.skipIf(!prereq.ok)('agents on a real cluster', () => {
     expect(rec.metrics.notProcessed).toBe(0);
     expect(rec.examples.processedTwice ?? []).toEqual([]);
     expect(rec.metrics.processedTwice).toBe(0);
+    // the rebalances are in the ledgers: the first two gave partitions up when the third
+    // joined, and the three held all six between them
+    const ledgers = await Promise.all(['ac0', 'ac1', 'ac2'].map((a) => bench.ledger<ConsumerEvent>(a)));
+    for (const l of ledgers.slice(0, 2)) expect(l.some((e) => e.e === 'rebalance' && e.kind === 'revoked')).toBe(true);
+    expectWholeAssignment(ledgers, settled, 6);
   });
 });

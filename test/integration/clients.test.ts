@@ -6,10 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRecords } from '../../harness/ledger/reader.ts';
+import type { SeriesPoint } from '../../harness/watch/series.ts';
 import { readRun, REPO, runCli, tempDir } from '../support/cli.ts';
 import { clusterPrerequisites } from '../support/prereq.ts';
 
 const prereq = clusterPrerequisites();
+
+function series(dir: string): SeriesPoint[] {
+  return fs.readFileSync(path.join(dir, 'series.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SeriesPoint);
+}
 
 async function runShipped(name: string, extra: string[] = []) {
   const reports = path.join(tempDir(name), 'reports');
@@ -40,6 +45,10 @@ describe.skipIf(!prereq.ok)('client-side experiments on a real cluster', () => {
         offsetsPastUnprocessed: 0,
       });
       expect(p.transactions!.committedTxns, where).toBeGreaterThan(0);
+      // the series counts the transformers' commits and the rebalance after the kill
+      const points = series(p.dir);
+      expect(points.reduce((n, x) => n + x.commits!, 0), where).toBeGreaterThan(0);
+      expect(points.reduce((n, x) => n + x.rebalances!, 0), where).toBeGreaterThan(0);
       // every input message is in the committed output once: the same ids, counted from the two final reads
       const input = (await readRecords(path.join(p.dir, 'final-read.jsonl'))).map((x) => x.id).filter((x) => x !== null).sort();
       const output = (await readRecords(path.join(p.dir, 'final-read-output.committed.jsonl'))).map((x) => x.id).sort();
@@ -64,6 +73,16 @@ describe.skipIf(!prereq.ok)('client-side experiments on a real cluster', () => {
       for (const b of p.backwardCommits!) expect(b.to).toBeLessThan(b.from);
     }
     for (const p of sync) expect(p.metrics!.commitsBackwards).toBe(0);
+    // the Watch series shows the group: members leaving and joining rebalance it in every
+    // run, and the backward moves came from failed commits, which the series counts
+    for (const p of run.profiles) {
+      const points = series(p.dir);
+      expect(points.reduce((n, x) => n + x.rebalances!, 0), p.dir).toBeGreaterThan(0);
+      expect(p.series!.rebalances).toBe(points.reduce((n, x) => n + x.rebalances!, 0));
+    }
+    const failed = asyncRetry.map((p) => series(p.dir).reduce((n, x) => n + x.commitFailures!, 0));
+    expect(failed.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(asyncRetry.map((p) => p.series!.commitFailures!.count)).toEqual(failed);
     expect(run.repetitions!.find((x) => x.profile === 'commit-async-retry')!.metrics.commitsBackwards!.k).toBeGreaterThan(0);
     const summary = fs.readFileSync(path.join(run.runDir, 'summary.md'), 'utf8');
     expect(summary).toMatch(/successful commit\(s\) moved a committed offset backwards/);

@@ -7,6 +7,7 @@ import type { CommittedEvent, ConsumerEvent, ProducerEvent } from '../../harness
 import { findJavac } from '../../harness/provision/java-agent.ts';
 import { readEnvironment } from '../../harness/util/env.ts';
 import { agentBench, type AgentBench } from '../support/agents.ts';
+import { expectWholeAssignment } from '../support/rebalance.ts';
 import { clusterPrerequisites } from '../support/prereq.ts';
 
 const prereq = clusterPrerequisites();
@@ -92,6 +93,7 @@ describe.skipIf(!prereq.ok || (!javac && !ci))('java agents on a real cluster', 
     // the newcomer consumes from there
     await until(bench, 'jw1', (evs) => evs.some((e) => e.e === 'processed'), 90_000);
     await sleep(2000);
+    const settled = Date.now();
     await producer.stop(10_000);
     await bench.drained(topic, [c0, c1]);
     await sleep(500);
@@ -108,6 +110,9 @@ describe.skipIf(!prereq.ok || (!javac && !ci))('java agents on a real cluster', 
     const e1 = await bench.ledger<ConsumerEvent>('jw1');
     expect(e0.some((e) => e.e === 'processed')).toBe(true);
     expect(e1.some((e) => e.e === 'processed')).toBe(true);
+    // the rebalance is in the ledgers: jw0 gave partitions up, and the two held all six between them
+    expect(e0.some((e) => e.e === 'rebalance' && e.kind !== 'assigned' && e.p.length > 0)).toBe(true);
+    expectWholeAssignment([e0, e1], settled, 6);
     expect([...e0, ...e1].some((e) => e.e === 'committed')).toBe(true);
     // the last commits reached the end of the log
     const ends = await bench.admin.offsets(topic);

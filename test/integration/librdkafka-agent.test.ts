@@ -8,6 +8,7 @@ import { loadLibrdkafka } from '../../harness/clients/librdkafka/driver.ts';
 import type { CommittedEvent, ConsumerEvent, ProducerEvent } from '../../harness/ledger/events.ts';
 import { readEnvironment } from '../../harness/util/env.ts';
 import { agentBench, type AgentBench } from '../support/agents.ts';
+import { expectWholeAssignment } from '../support/rebalance.ts';
 import { clusterPrerequisites } from '../support/prereq.ts';
 
 const prereq = clusterPrerequisites();
@@ -98,6 +99,7 @@ describe.skipIf(!prereq.ok || !native.ok)('librdkafka agents on a real cluster',
     // before it lets the partitions go) and the newcomer consumes from there
     await until(bench, 'rw1', (evs) => evs.some((e) => e.e === 'processed'), 90_000);
     await sleep(2000);
+    const settled = Date.now();
     await producer.stop(10_000);
     await bench.drained(topic, [c0, c1]);
     // the last asynchronous commits land
@@ -114,6 +116,9 @@ describe.skipIf(!prereq.ok || !native.ok)('librdkafka agents on a real cluster',
     const e1 = await bench.ledger<ConsumerEvent>('rw1');
     expect(e0.some((e) => e.e === 'processed')).toBe(true);
     expect(e1.some((e) => e.e === 'processed')).toBe(true);
+    // the rebalance is in the ledgers: rw0 gave partitions up, and the two held all six between them
+    expect(e0.some((e) => e.e === 'rebalance' && e.kind !== 'assigned' && e.p.length > 0)).toBe(true);
+    expectWholeAssignment([e0, e1], settled, 6);
     // committed events come from offset_commit_cb, only for commits that succeeded
     expect([...e0, ...e1].some((e) => e.e === 'committed')).toBe(true);
     // the last commits reached the end of the log, and the ledgers say so

@@ -144,7 +144,10 @@ function writeSeries(dir: string, opts: { consumers: boolean; shift: number; ack
         ackP50: down ? 800 : 12,
         ackP99: down ? 4100 - opts.ackedWhileDown : 80,
         processed: opts.consumers ? 480 : null,
-        commits: opts.consumers ? 9 : null,
+        commits: opts.consumers ? (down ? 0 : 9) : null,
+        commitFailures: opts.consumers ? (down ? 3 : 0) : null,
+        rebalances: opts.consumers ? (s === 12 ? 2 : 0) : null,
+        revocations: opts.consumers ? (s === 11 ? 2 : 0) : null,
       }),
     );
   }
@@ -276,11 +279,12 @@ describe('the html reporter in headless Chromium', () => {
     // every chart drawn with data, the faults shaded and labelled on each
     const charts = await chartFacts(page);
     const keys = charts.map((c) => c.key);
-    for (const s of ['isr', 'urp', 'leader', 'lag', 'producer', 'latency', 'consumer']) expect(keys).toContain(`acks-1:${s}`);
+    for (const s of ['isr', 'urp', 'leader', 'lag', 'producer', 'latency', 'consumer', 'group']) expect(keys).toContain(`acks-1:${s}`);
     for (const s of ['isr', 'urp', 'leader', 'producer', 'latency']) expect(keys).toContain(`acks-all:${s}`);
     // acks-all has no consumers: no lag or consumer chart
     expect(keys).not.toContain('acks-all:lag');
     expect(keys).not.toContain('acks-all:consumer');
+    expect(keys).not.toContain('acks-all:group');
     for (const s of ['acked', 'errors', 'ackP99', 'urp']) expect(keys).toContain(`compare:${s}`);
     for (const c of charts) {
       expect(c.points, c.key).toBeGreaterThan(0);

@@ -324,6 +324,28 @@ public final class KafkaChaosAgent {
     return sb.append('}').toString();
   }
 
+  /** A `commit-failed` event: the commit of these partitions failed with `e`. */
+  static void commitFailed(Collection<TopicPartition> tps, Throwable e) {
+    StringBuilder sb = new StringBuilder(96).append("{\"e\":\"commit-failed\",\"agent\":").append(qid).append(",\"p\":").append(partitionsJson(tps)).append(",\"code\":");
+    quote(sb, rootCause(e).getClass().getSimpleName());
+    ledger.write(sb.append(",\"t\":").append(System.currentTimeMillis()).append("}\n"));
+  }
+
+  /** A `rebalance` event: the group assigned, revoked or took (lost) these partitions. */
+  static void rebalance(String kind, Collection<TopicPartition> tps) {
+    ledger.write(new StringBuilder(96).append("{\"e\":\"rebalance\",\"agent\":").append(qid).append(",\"kind\":\"").append(kind).append("\",\"p\":").append(partitionsJson(tps))
+        .append(",\"t\":").append(System.currentTimeMillis()).append("}\n"));
+  }
+
+  static String partitionsJson(Collection<TopicPartition> tps) {
+    StringBuilder sb = new StringBuilder("[");
+    tps.stream().map(TopicPartition::partition).sorted().forEach((p) -> {
+      if (sb.length() > 1) sb.append(',');
+      sb.append(p);
+    });
+    return sb.append(']').toString();
+  }
+
   /** The client properties the driver mapped, plus the ones every agent sets. */
   static Properties clientProperties(JsonNode cfg, String field) {
     Properties props = new Properties();
@@ -758,10 +780,12 @@ public final class KafkaChaosAgent {
                 consumer.commitSync(offsets);
                 committed(offsets, sent);
               } catch (Exception e) {
+                commitFailed(offsets.keySet(), e);
                 log("commit on revoke of " + offsets + " failed: " + e);
               }
             }
           }
+          if (!revoked.isEmpty()) rebalance("revoked", revoked);
           for (TopicPartition tp : revoked) {
             parts.remove(tp.partition());
             // not ours any more: what was processed and not committed stays uncommitted
@@ -770,10 +794,13 @@ public final class KafkaChaosAgent {
         }
 
         @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {}
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+          rebalance("assigned", assigned);
+        }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> lost) {
+          if (!lost.isEmpty()) rebalance("lost", lost);
           // the group moved on without us: nothing may be committed for them
           for (TopicPartition tp : lost) {
             parts.remove(tp.partition());
@@ -818,8 +845,12 @@ public final class KafkaChaosAgent {
       long sent = System.currentTimeMillis();
       switch (commitMode) {
         case "async" -> consumer.commitAsync(offsets, (o, ex) -> {
-          if (ex == null) committed(offsets, sent);
-          else log("async commit of " + offsets + " failed: " + ex);
+          if (ex == null) {
+            committed(offsets, sent);
+          } else {
+            commitFailed(offsets.keySet(), ex);
+            log("async commit of " + offsets + " failed: " + ex);
+          }
         });
         case "async-retry" -> commitAsyncRetry(offsets, 0);
         default -> {
@@ -828,6 +859,7 @@ public final class KafkaChaosAgent {
             committed(offsets, sent);
           } catch (Exception e) {
             // a failed commit is what the application would see: the records stay uncommitted
+            commitFailed(offsets.keySet(), e);
             log("commit of " + offsets + " failed: " + e);
           }
         }
@@ -856,11 +888,13 @@ public final class KafkaChaosAgent {
           if (ex == null) {
             committed(offsets, sent);
           } else {
+            commitFailed(offsets.keySet(), ex);
             log("async commit of " + offsets + " failed: " + ex + (retry < 10 ? "; committing the same offsets again in " + RETRY_BACKOFF_MS + " ms" : ""));
             if (retry < 10) retries.add(new Retry(offsets, retry + 1, System.currentTimeMillis() + RETRY_BACKOFF_MS));
           }
         });
       } catch (Exception e) {
+        commitFailed(offsets.keySet(), e);
         log("async commit of " + offsets + " could not be made: " + e);
       }
     }
@@ -1151,7 +1185,22 @@ public final class KafkaChaosAgent {
         return null;
       });
       consumer = new KafkaConsumer<>(consumerProps);
-      consumer.subscribe(List.of(inputTopic));
+      consumer.subscribe(List.of(inputTopic), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+          if (!revoked.isEmpty()) rebalance("revoked", revoked);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+          rebalance("assigned", assigned);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> lost) {
+          if (!lost.isEmpty()) rebalance("lost", lost);
+        }
+      });
     }
 
     /** Errors after which the transactional producer cannot go on (KafkaProducer's documentation). */

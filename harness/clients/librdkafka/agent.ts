@@ -449,6 +449,13 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
     commits += offsets.length;
   };
 
+  const nameOf = errorNames(rd.CODES.ERRORS);
+  const commitFailed = (partitions: readonly number[], code: string) => ledger.append({ e: 'commit-failed', agent: cid, p: [...partitions].sort((a, b) => a - b), code, t: Date.now() });
+  const rdCode = (err: unknown): string => {
+    const e = err as { code?: unknown; message?: unknown } | null | undefined;
+    return typeof e?.code === 'number' ? nameOf(e.code) : typeof e?.message === 'string' ? e.message : 'Error';
+  };
+
   // offset_commit_cb reports every commit librdkafka made: the auto-commits, the async
   // commits, and the results of commitSync as well (seen on a real cluster). The async
   // ones are matched by their offsets; the sync ones were written when commitSync
@@ -466,6 +473,7 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
     } catch (err) {
       l.splice(l.indexOf(entry), 1);
       if (l.length === 0) asyncPending.delete(key);
+      commitFailed(offsets.map((o) => o.partition), rdCode(err));
       log(cid, `async commit of ${key} could not be made: ${errorMessage(err)}`);
     }
   };
@@ -486,6 +494,7 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
       if (pending.length === 0) asyncPending.delete(key);
       committed(ok, entry.sent);
       if (err || failed.length > 0) {
+        commitFailed((err ? list : failed).map((o) => o.partition), rdCode(err ?? failed[0]!.error));
         const why = err ? err.message : failed.map((tp) => `${tp.partition}: ${tp.error?.message}`).join('; ');
         const again = c.commit === 'async-retry' && entry.retry < ASYNC_RETRIES;
         log(cid, `async commit of ${key} failed: ${why}${again ? `; committing the same offsets again in ${ASYNC_RETRY_BACKOFF_MS} ms` : ''}`);
@@ -497,6 +506,7 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
     }
     if (autoCommit) {
       committed(ok);
+      if (err || failed.length > 0) commitFailed((err ? list : failed).map((o) => o.partition), rdCode(err ?? failed[0]!.error));
       if (err || failed.length > 0) log(cid, `auto-commit of ${key} failed: ${err ? err.message : failed.map((tp) => `${tp.partition}: ${tp.error?.message}`).join('; ')}`);
     }
   };
@@ -511,6 +521,7 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
       return true;
     } catch (err) {
       // a failed commit is what the application would see: the records stay uncommitted
+      commitFailed(offsets.map((o) => o.partition), rdCode(err));
       log(cid, `${why} commit of ${key} failed: ${errorMessage(err)}`);
       return false;
     }
@@ -574,6 +585,7 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
       consumer.commitSync(offsets);
       syncEchoes.set(key, (syncEchoes.get(key) ?? 0) + 1);
     } catch (err) {
+      commitFailed(offsets.map((o) => o.partition), rdCode(err));
       log(cid, `${why} commit of ${key} failed: ${errorMessage(err)}`);
       return;
     }
@@ -636,11 +648,13 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
         if (code === ERR.ASSIGN_PARTITIONS) {
           for (const a of assignment) parts.delete(a.partition);
           log(cid, `assigned ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
+          ledger.append({ e: 'rebalance', agent: cid, kind: 'assigned', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
           if (cooperative) consumer.incrementalAssign(assignment);
           else consumer.assign(assignment);
         } else if (code === ERR.REVOKE_PARTITIONS) {
           const lost = consumer.assignmentLost?.() ?? false;
           log(cid, `${lost ? 'lost' : 'revoked'} ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
+          if (assignment.length > 0) ledger.append({ e: 'rebalance', agent: cid, kind: lost ? 'lost' : 'revoked', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
           // the group moved on without us when they are lost: nothing may be committed for
           // them. While closing, the binding refuses commits (the close's own revoke was
           // committed before it, see the end of runConsumer)
@@ -917,10 +931,13 @@ async function runTransformer(rd: Rdkafka, cfg: TransformerAgentConfig, ledger: 
       try {
         if (code === ERR.ASSIGN_PARTITIONS) {
           log(xid, `assigned ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
+          ledger.append({ e: 'rebalance', agent: xid, kind: 'assigned', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
           if (cooperative) consumer.incrementalAssign(assignment);
           else consumer.assign(assignment);
         } else if (code === ERR.REVOKE_PARTITIONS) {
-          log(xid, `revoked ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
+          const lost = consumer.assignmentLost?.() ?? false;
+          log(xid, `${lost ? 'lost' : 'revoked'} ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
+          if (assignment.length > 0) ledger.append({ e: 'rebalance', agent: xid, kind: lost ? 'lost' : 'revoked', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
           if (cooperative) consumer.incrementalUnassign(assignment);
           else consumer.unassign();
         } else {

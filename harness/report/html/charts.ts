@@ -176,16 +176,30 @@ export function profileCharts(p: ProfileResult, samples: readonly WatchSample[])
   add(
     'consumer',
     chart(
-      'Consumer events per second',
+      'Records processed per second',
       'per second',
       x,
-      [
-        { label: 'processed', values: col((s) => s.processed), color: color(2) },
-        { label: 'commits', values: col((s) => s.commits), color: color(4) },
-      ],
+      [{ label: 'processed', values: col((s) => s.processed), color: color(2) }],
       faults,
     ),
     'consumer events: the profile has no consumers',
+  );
+  add(
+    'group',
+    chart(
+      'Commits, failed commits and rebalances per second',
+      'per second',
+      x,
+      [
+        { label: 'commits', values: col((s) => s.commits), color: color(4) },
+        { label: 'failed commits', values: col((s) => s.commitFailures), color: color(1) },
+        { label: 'assigned in a rebalance', values: col((s) => s.rebalances), color: color(0) },
+        { label: 'revoked or lost', values: col((s) => s.revocations), color: color(3) },
+      ],
+      faults,
+      true,
+    ),
+    'group: the profile has no consumers or transformers',
   );
   return out;
 }
@@ -198,6 +212,7 @@ const COMPARED: Array<{ series: string; title: string; yLabel: string; value: (s
   { series: 'urp', title: 'Under-replicated partitions', yLabel: 'partitions', value: (s) => (s.partitions ? Object.values(s.partitions).filter((v) => v.urp).length : null), step: true },
   { series: 'lag', title: 'Consumer group lag', yLabel: 'records', value: (s) => s.lag },
   { series: 'processed', title: 'Records processed per second', yLabel: 'per second', value: (s) => s.processed },
+  { series: 'commitFailures', title: 'Failed commits per second', yLabel: 'per second', value: (s) => s.commitFailures },
 ];
 
 /**

@@ -30,6 +30,12 @@ export interface WatchSample {
   ackP99: number | null;
   processed: number | null;
   commits: number | null;
+  /** failed commits (consumers) and aborted transactions (transformers) */
+  commitFailures: number | null;
+  /** members assigned partitions in a rebalance */
+  rebalances: number | null;
+  /** members that gave up partitions (revoked or lost) */
+  revocations: number | null;
 }
 
 export type SeriesRead =
@@ -88,6 +94,9 @@ export function parseSample(line: string): WatchSample | null {
     ackP99: num(o.ackP99),
     processed: num(o.processed),
     commits: num(o.commits),
+    commitFailures: num(o.commitFailures),
+    rebalances: num(o.rebalances),
+    revocations: num(o.revocations),
   };
 }
 
