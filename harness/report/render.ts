@@ -73,7 +73,7 @@ function secs(ms: number | null | undefined): string {
 function groupSeries(s: NonNullable<ProfileResult['series']>): string {
   if (!s.commitFailures) return '';
   const f = s.commitFailures;
-  const failures = f.count === 0 ? 'no failed commits' : `${f.count} failed commit(s) between +${f.firstS}s and +${f.lastS}s`;
+  const failures = f.count === 0 ? 'no failed commits' : `${f.count} failed commit(s) ${f.firstS === f.lastS ? `at +${f.firstS}s` : `between +${f.firstS}s and +${f.lastS! + 1}s`}`;
   return `; ${failures}, ${s.rebalances ?? 0} partition assignment(s) in rebalances`;
 }
 

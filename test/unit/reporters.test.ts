@@ -216,6 +216,25 @@ describe('markdown and json', () => {
     expect(fs.readFileSync(path.join(tmp, 'summary.md'), 'utf8')).toBe(renderSummary(run));
   });
 
+  it('summary.md says when the group\'s commits failed and how many rebalance assignments there were', () => {
+    const series = (commitFailures: { count: number; firstS: number | null; lastS: number | null }) => ({ file: 'series.jsonl', points: 30, unknownSamples: 2, commitFailures, rebalances: 4 });
+    const run = syntheticRun(tmp, {
+      profiles: [
+        profile(tmp, 'a', { series: series({ count: 65, firstS: 6, lastS: 21 }) }),
+        profile(tmp, 'b', { series: series({ count: 3, firstS: 7, lastS: 7 }) }),
+        profile(tmp, 'c', { series: series({ count: 0, firstS: null, lastS: null }) }),
+        profile(tmp, 'd', { series: { file: 'series.jsonl', points: 30, unknownSamples: 0 } }),
+      ],
+    });
+    const lines = renderSummary(run).split('\n').filter((l) => l.startsWith('- Watch series'));
+    expect(lines).toEqual([
+      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; 65 failed commit(s) between +6s and +22s, 4 partition assignment(s) in rebalances',
+      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; 3 failed commit(s) at +7s, 4 partition assignment(s) in rebalances',
+      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; no failed commits, 4 partition assignment(s) in rebalances',
+      '- Watch series: `series.jsonl` in the profile directory, 30 second(s)',
+    ]);
+  });
+
   it('json writes result.json and every profile\'s result.json, and a profile\'s as it finishes', async () => {
     const run = syntheticRun(tmp);
     const [json] = resolveReporters(['json']);
