@@ -12,8 +12,10 @@ import { HarnessError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { ManagedProcess, tail } from '../util/proc.ts';
 import { runCommand } from '../provision/exec.ts';
+import { classArchiveOption, provisionClassArchive } from '../provision/kafka-cds.ts';
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
 import { waitForBrokers } from './admin.ts';
+import { formatKey, formatStorage } from './format.ts';
 import { BROKER_LOG4J2, brokerAddresses, brokerProperties, newClusterId, proxyPlan, renderProperties, type BrokerAddresses } from './broker-config.ts';
 
 const HOST = '127.0.0.1';
@@ -59,6 +61,19 @@ export class LocalBackend implements ClusterBackend {
     return p;
   }
 
+  private archives = new Map<string, Promise<string | undefined>>();
+
+  /** The class-data archive of this Kafka and Java (made once; none when turned off or when it cannot be made). */
+  private classArchive(java: JavaRuntime, kafka: KafkaDistribution, spec: ClusterSpec): Promise<string | undefined> {
+    if (!this.env.classArchive) return Promise.resolve(undefined);
+    let p = this.archives.get(kafka.version);
+    if (!p) {
+      p = provisionClassArchive({ cacheDir: this.env.cacheDir, java, kafka, runId: spec.runId, log: spec.log });
+      this.archives.set(kafka.version, p);
+    }
+    return p;
+  }
+
   async start(spec: ClusterSpec): Promise<Cluster> {
     const [java, kafka, toxi] = await this.provision(spec.kafkaVersion, spec.log);
     fs.mkdirSync(spec.dir, { recursive: true });
@@ -70,7 +85,12 @@ export class LocalBackend implements ClusterBackend {
       return p;
     };
     const toxiproxy = await ToxiproxyServer.start({ bin: toxi.bin, port: take(), runId: spec.runId, logDir: spec.dir, signal: spec.signal });
-    const cluster = new LocalCluster(spec, java, kafka, toxiproxy, { toxiproxy: toxi.version, toxiproxySource: toxi.source }, this.opts.keepData);
+    const classArchive = await this.classArchive(java, kafka, spec);
+    const cluster = new LocalCluster(spec, java, kafka, toxiproxy, { toxiproxy: toxi.version, toxiproxySource: toxi.source, classArchive: classArchive ? 'yes' : 'no' }, {
+      keepData: this.opts.keepData,
+      cacheDir: this.env.cacheDir,
+      classArchive,
+    });
     try {
       const ids = Array.from({ length: spec.brokers }, (_, i) => i + 1);
       const at = () => ({ host: HOST, port: take() });
@@ -97,7 +117,13 @@ class LocalCluster implements Cluster {
     private readonly kafka: KafkaDistribution,
     private readonly proxyServer: ToxiproxyServer,
     extra: Record<string, string>,
-    private readonly keepData: boolean,
+    private readonly opts: {
+      keepData: boolean;
+      /** where formats are cached (none: every broker is formatted by the storage tool) */
+      cacheDir: string | undefined;
+      /** the class-data archive of this Kafka and Java, when there is one */
+      classArchive: string | undefined;
+    },
   ) {
     this.versions = {
       backend: 'local',
@@ -150,18 +176,16 @@ class LocalCluster implements Cluster {
       });
       fs.writeFileSync(b.configFile, renderProperties(props));
     }
-    // format every node's storage (in parallel: each is a short JVM run)
-    await Promise.all(
-      [...this.brokers.values()].map(async (b) => {
-        const r = await runCommand(
-          this.java.bin,
-          ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', b.configFile],
-          { timeoutMs: 120_000 },
-        );
-        fs.writeFileSync(path.join(path.dirname(b.configFile), 'format.log'), r.stdout + r.stderr);
-        if (r.code !== 0) throw new HarnessError(`formatting the storage of broker ${b.id} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-2000)}`);
-      }),
-    );
+    const storage = [...this.brokers.values()].map((b) => ({ id: b.id, configFile: b.configFile, dataDir: b.dataDir }));
+    const how = await formatStorage({
+      java: this.java.bin,
+      jvm: [...this.jvmOptions(), '-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${log4j}`],
+      clusterId,
+      nodes: storage,
+      cacheDir: this.opts.cacheDir,
+      key: formatKey(this.kafka.version, this.kafka.classpath, fs.readFileSync(storage[0]!.configFile, 'utf8')),
+    });
+    this.spec.log?.(`storage formatted (${how === 'cached' ? 'bootstrap metadata from the cache' : how === 'one' ? 'the storage tool ran once' : 'the storage tool ran for each broker'})`);
     for (const b of this.brokers.values()) this.launch(b);
     await this.waitAllRegistered(120_000);
   }
@@ -177,6 +201,7 @@ class LocalCluster implements Cluster {
         '-Xms256m',
         '-Xmx768m',
         '-XX:+UseG1GC',
+        ...this.jvmOptions(),
         '-Djava.awt.headless=true',
         `-Dlog4j2.configurationFile=${log4j}`,
         `-Dkafka.chaos.broker=${b.id}`,
@@ -189,6 +214,11 @@ class LocalCluster implements Cluster {
       logFile: b.logFile,
     });
     b.paused = false;
+  }
+
+  /** JVM options of every broker and tool JVM: the class-data archive when there is one. */
+  private jvmOptions(): string[] {
+    return this.opts.classArchive ? [classArchiveOption(this.opts.classArchive)] : [];
   }
 
   private broker(id: number): LocalBroker {
@@ -252,7 +282,7 @@ class LocalCluster implements Cluster {
     if (!main) throw new HarnessError(`the local backend does not know Kafka's tool ${tool}`);
     const r = await runCommand(
       this.java.bin,
-      ['-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${path.join(this.spec.dir, 'log4j2.properties')}`, main, ...args.map((a) => a.replaceAll('{bootstrap}', this.bootstrapServers.join(',')))],
+      [...this.jvmOptions(), '-cp', this.kafka.classpath, `-Dlog4j2.configurationFile=${path.join(this.spec.dir, 'log4j2.properties')}`, main, ...args.map((a) => a.replaceAll('{bootstrap}', this.bootstrapServers.join(',')))],
       { timeoutMs: opts.timeoutMs ?? 60_000 },
     );
     if (r.code !== 0) throw new HarnessError(`${tool} failed (exit ${r.code}): ${(r.stdout + r.stderr).slice(-800)}`);
@@ -281,6 +311,6 @@ class LocalCluster implements Cluster {
     await Promise.all([...this.brokers.values()].map((b) => b.proc?.kill()));
     await this.proxyServer[Symbol.asyncDispose]();
     // the logs stay in the run directory; the partition data is large and was read in full by the final read
-    if (!this.keepData) for (const b of this.brokers.values()) fs.rmSync(b.dataDir, { recursive: true, force: true });
+    if (!this.opts.keepData) for (const b of this.brokers.values()) fs.rmSync(b.dataDir, { recursive: true, force: true });
   }
 }

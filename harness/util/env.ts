@@ -17,6 +17,8 @@ export interface Environment {
   /** Docker images for the docker backend (default: the official images) */
   kafkaImage: string | undefined;
   toxiproxyImage: string | undefined;
+  /** local brokers start from a class-data archive of Kafka's classes (KAFKA_CHAOS_CLASS_ARCHIVE=0 turns it off) */
+  classArchive: boolean;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -29,6 +31,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     tty: Boolean(process.stdout.isTTY),
     kafkaImage: env.KAFKA_CHAOS_KAFKA_IMAGE && env.KAFKA_CHAOS_KAFKA_IMAGE.length > 0 ? env.KAFKA_CHAOS_KAFKA_IMAGE : undefined,
     toxiproxyImage: env.KAFKA_CHAOS_TOXIPROXY_IMAGE && env.KAFKA_CHAOS_TOXIPROXY_IMAGE.length > 0 ? env.KAFKA_CHAOS_TOXIPROXY_IMAGE : undefined,
+    classArchive: env.KAFKA_CHAOS_CLASS_ARCHIVE !== '0' && env.KAFKA_CHAOS_CLASS_ARCHIVE !== 'false',
   };
 }
 

@@ -26,6 +26,13 @@ describe.skipIf(!prereq.ok)('Kafka versions', () => {
       expect(p.timeline[0]?.error).toBeUndefined();
       expect(p.metrics!.attempted).toBe(p.metrics!.acked + p.metrics!.failed + p.metrics!.unknown);
     }
+    // both versions started from one run of the storage tool (the other brokers' storage is
+    // a copy: its bootstrap metadata is what the probe below reads back) and from the
+    // class-data archive of their Kafka's classes
+    for (const p of [k39!, k4!]) {
+      expect(fs.readFileSync(path.join(p.dir, 'cluster', 'broker-2', 'format.log'), 'utf8')).toMatch(/^formatted from /);
+      expect(p.versions.classArchive).toBe('yes');
+    }
     // the version each profile asked for is the one that ran, and the cluster said whether ELR was on
     expect(k39!.versions.kafka).toBe('3.9.1');
     expect(k39!.features?.levels?.['metadata.version']).toMatch(/^3\.9/);
