@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CompressionTypes as KafkaJsCompression } from 'kafkajs';
 import type { ClientDriver, ClientUse, PreparedClient } from './driver.ts';
+import { nodeAgentCommand } from './node-agent.ts';
 import { DriverRefusal } from './settings.ts';
 
 const AGENT_MAIN = fileURLToPath(new URL('../agents/main.ts', import.meta.url));
@@ -74,11 +75,11 @@ export const kafkajsDriver: ClientDriver = {
     autoCommit: 'false',
     'agent.auto.commit.interval.ms': c.strategy === 'auto-commit' ? String(c.autoCommitIntervalMs) : 'off',
   }),
-  async prepare(): Promise<PreparedClient> {
+  async prepare(opts): Promise<PreparedClient> {
     return {
       name: 'kafkajs',
       version: `kafkajs ${kafkajsVersion()}`,
-      command: (configFile) => ({ command: process.execPath, args: ['--import', 'tsx', AGENT_MAIN, configFile] }),
+      command: await nodeAgentCommand(AGENT_MAIN, opts.log),
     };
   },
 };

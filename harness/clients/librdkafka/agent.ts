@@ -375,6 +375,52 @@ class RebalanceGate {
   }
 }
 
+/**
+ * The rebalance_cb of a group member: each step waits for the gate (between batches), is
+ * logged and written to the ledger as a rebalance event, and then assigns or unassigns
+ * (incrementally under the cooperative protocol). `onAssign` and `onRevoke` are the
+ * role's own work before that (its per-partition state, a commit on revoke).
+ */
+function rebalanceCallback(opts: {
+  agentId: string;
+  ledger: LedgerWriter;
+  gate: RebalanceGate;
+  consumer: () => RdConsumer;
+  onAssign?: (partitions: number[]) => void;
+  onRevoke?: (partitions: number[], lost: boolean) => void | Promise<void>;
+}): (err: RdError | undefined, assignment: RdTopicPartition[]) => void {
+  const { agentId, ledger } = opts;
+  return (err, assignment) => {
+    const code = err?.code;
+    opts.gate.run(async () => {
+      const consumer = opts.consumer();
+      const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
+      const partitions = assignment.map((a) => a.partition).sort((a, b) => a - b);
+      try {
+        if (code === ERR.ASSIGN_PARTITIONS) {
+          opts.onAssign?.(partitions);
+          log(agentId, `assigned ${partitions.join(',') || '(none)'}`);
+          ledger.append({ e: 'rebalance', agent: agentId, kind: 'assigned', p: partitions, t: Date.now() });
+          if (cooperative) consumer.incrementalAssign(assignment);
+          else consumer.assign(assignment);
+        } else if (code === ERR.REVOKE_PARTITIONS) {
+          const lost = consumer.assignmentLost?.() ?? false;
+          log(agentId, `${lost ? 'lost' : 'revoked'} ${partitions.join(',') || '(none)'}`);
+          if (partitions.length > 0) ledger.append({ e: 'rebalance', agent: agentId, kind: lost ? 'lost' : 'revoked', p: partitions, t: Date.now() });
+          await opts.onRevoke?.(partitions, lost);
+          if (cooperative) consumer.incrementalUnassign(assignment);
+          else consumer.unassign();
+        } else {
+          log(agentId, `rebalance error: ${err?.message ?? 'unknown'}`);
+          consumer.unassign();
+        }
+      } catch (e) {
+        log(agentId, `rebalance step failed: ${errorMessage(e)}`);
+      }
+    });
+  };
+}
+
 function consumeBatch(consumer: RdConsumer, n: number): Promise<RdMessage[]> {
   return new Promise((resolve, reject) => consumer.consume(n, (err, messages) => (err ? reject(rdError(err)) : resolve(messages ?? []))));
 }
@@ -640,41 +686,26 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
     commit(out);
   };
 
-  const rebalance = (err: RdError | undefined, assignment: RdTopicPartition[]) => {
-    const code = err?.code;
-    gate.run(async () => {
-      const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
-      try {
-        if (code === ERR.ASSIGN_PARTITIONS) {
-          for (const a of assignment) parts.delete(a.partition);
-          log(cid, `assigned ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
-          ledger.append({ e: 'rebalance', agent: cid, kind: 'assigned', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
-          if (cooperative) consumer.incrementalAssign(assignment);
-          else consumer.assign(assignment);
-        } else if (code === ERR.REVOKE_PARTITIONS) {
-          const lost = consumer.assignmentLost?.() ?? false;
-          log(cid, `${lost ? 'lost' : 'revoked'} ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
-          if (assignment.length > 0) ledger.append({ e: 'rebalance', agent: cid, kind: lost ? 'lost' : 'revoked', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
-          // the group moved on without us when they are lost: nothing may be committed for
-          // them. While closing, the binding refuses commits (the close's own revoke was
-          // committed before it, see the end of runConsumer)
-          if (c.commitOnRevoke && !autoCommit && !lost && !closing) await commitSyncAfterAsync(processedPrefix(assignment.map((a) => a.partition)), 'revoke');
-          // what was stored for them is librdkafka's to commit on this unassign, no longer ours
-          for (const a of assignment) {
-            parts.delete(a.partition);
-            stored.delete(a.partition);
-          }
-          if (cooperative) consumer.incrementalUnassign(assignment);
-          else consumer.unassign();
-        } else {
-          log(cid, `rebalance error: ${err?.message ?? 'unknown'}`);
-          consumer.unassign();
-        }
-      } catch (e) {
-        log(cid, `rebalance step failed: ${errorMessage(e)}`);
+  const rebalance = rebalanceCallback({
+    agentId: cid,
+    ledger,
+    gate,
+    consumer: () => consumer,
+    onAssign: (partitions) => {
+      for (const p of partitions) parts.delete(p);
+    },
+    onRevoke: async (partitions, lost) => {
+      // the group moved on without us when they are lost: nothing may be committed for
+      // them. While closing, the binding refuses commits (the close's own revoke was
+      // committed before it, see the end of runConsumer)
+      if (c.commitOnRevoke && !autoCommit && !lost && !closing) await commitSyncAfterAsync(processedPrefix(partitions), 'revoke');
+      // what was stored for them is librdkafka's to commit on this unassign, no longer ours
+      for (const p of partitions) {
+        parts.delete(p);
+        stored.delete(p);
       }
-    });
-  };
+    },
+  });
 
   const props: RdConfig = {
     'group.id': cfg.groupId,
@@ -924,31 +955,7 @@ async function runTransformer(rd: Rdkafka, cfg: TransformerAgentConfig, ledger: 
   await retryStartup('initTransactions', () => promised((cb) => producer.initTransactions(30_000, cb)));
 
   let consumer!: RdConsumer;
-  const rebalance = (err: RdError | undefined, assignment: RdTopicPartition[]) => {
-    const code = err?.code;
-    gate.run(() => {
-      const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
-      try {
-        if (code === ERR.ASSIGN_PARTITIONS) {
-          log(xid, `assigned ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
-          ledger.append({ e: 'rebalance', agent: xid, kind: 'assigned', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
-          if (cooperative) consumer.incrementalAssign(assignment);
-          else consumer.assign(assignment);
-        } else if (code === ERR.REVOKE_PARTITIONS) {
-          const lost = consumer.assignmentLost?.() ?? false;
-          log(xid, `${lost ? 'lost' : 'revoked'} ${assignment.map((a) => a.partition).join(',') || '(none)'}`);
-          if (assignment.length > 0) ledger.append({ e: 'rebalance', agent: xid, kind: lost ? 'lost' : 'revoked', p: assignment.map((a) => a.partition).sort((a, b) => a - b), t: Date.now() });
-          if (cooperative) consumer.incrementalUnassign(assignment);
-          else consumer.unassign();
-        } else {
-          log(xid, `rebalance error: ${err?.message ?? 'unknown'}`);
-          consumer.unassign();
-        }
-      } catch (e) {
-        log(xid, `rebalance step failed: ${errorMessage(e)}`);
-      }
-    });
-  };
+  const rebalance = rebalanceCallback({ agentId: xid, ledger, gate, consumer: () => consumer });
   const consumerProps: RdConfig = {
     'group.id': cfg.groupId,
     ...cfg.consumerProperties,

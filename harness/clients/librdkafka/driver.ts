@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { PrerequisiteError, errorMessage } from '../../util/errors.ts';
 import type { ClientDriver, ClientUse, PreparedClient } from '../driver.ts';
+import { nodeAgentCommand } from '../node-agent.ts';
 import { DriverRefusal, type ResolvedConsumer, type ResolvedProducer } from '../settings.ts';
 
 export const LIBRDKAFKA_PACKAGE = '@confluentinc/kafka-javascript';
@@ -270,12 +271,12 @@ export const librdkafkaDriver: ClientDriver = {
   refusals: librdkafkaRefusals,
   producerProperties: librdkafkaProducerProperties,
   consumerProperties: librdkafkaConsumerProperties,
-  async prepare(): Promise<PreparedClient> {
+  async prepare(opts): Promise<PreparedClient> {
     const { librdkafkaVersion, packageVersion } = await loadLibrdkafka();
     return {
       name: 'librdkafka',
       version: `librdkafka ${librdkafkaVersion} (${LIBRDKAFKA_PACKAGE} ${packageVersion})`,
-      command: (configFile) => ({ command: process.execPath, args: ['--import', 'tsx', AGENT, configFile] }),
+      command: await nodeAgentCommand(AGENT, opts.log),
     };
   },
 };
