@@ -52,7 +52,8 @@ export async function waitForBrokers(opts: {
       if (Date.now() > deadline) {
         throw new HarnessError(`the cluster did not register all ${opts.count} brokers within ${opts.timeoutMs / 1000}s (last: ${last})\n${opts.describe()}`);
       }
-      await sleep(500, opts.signal);
+      // often: a cluster's start-up waits on this
+      await sleep(200, opts.signal);
     }
   } finally {
     await admin.disconnect().catch(() => undefined);

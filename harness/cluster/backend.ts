@@ -46,6 +46,12 @@ export interface Cluster extends AsyncDisposable {
   readonly brokerIds: readonly number[];
   /** client-facing bootstrap addresses (Toxiproxy proxies), for agents and the final read */
   readonly bootstrapServers: readonly string[];
+  /**
+   * addresses of a listener outside Toxiproxy, for the harness' own observer (the Watch
+   * sampler), so that it can ask the cluster while faults cut the client links; absent:
+   * the observer uses bootstrapServers like any client
+   */
+  readonly watchBootstrap?: readonly string[];
   readonly toxiproxy: ToxiproxyClient;
   /** versions and images/binaries in use, for the report */
   readonly versions: Record<string, string>;

@@ -22,7 +22,16 @@ export interface BrokerAddresses {
   bind: { client: HostPort; controller: HostPort; replication: BySource };
   /** the Toxiproxy proxies in front of them: clients, each source's replication, each source's controller link */
   proxy: { client: HostPort; replicationFrom: BySource; controllerFrom: BySource };
+  /**
+   * a listener outside Toxiproxy for the harness' own observer (the Watch sampler), bound
+   * and advertised at these addresses: no fault touches it, so the cluster can be asked
+   * while every client link is cut. Absent: the observer goes through the client proxies.
+   */
+  watch?: { bind: HostPort; advertised: HostPort };
 }
+
+/** The listener of the harness' observer (see BrokerAddresses.watch). */
+export const WATCH_LISTENER = 'WATCH';
 
 /** The listener that broker `from` uses for replication (its inter.broker.listener.name). */
 export const replicationListener = (from: number) => `REPLICATION_FROM_${from}`;
@@ -78,9 +87,9 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
     'process.roles': 'broker,controller',
     'node.id': String(input.nodeId),
     'controller.quorum.voters': voters,
-    listeners: [`CLIENT://${hp(self.bind.client)}`, ...replication, `CONTROLLER://${hp(self.bind.controller)}`].join(','),
-    'advertised.listeners': [`CLIENT://${hp(self.proxy.client)}`, ...advertisedReplication].join(','),
-    'listener.security.protocol.map': ['CLIENT:PLAINTEXT', ...ids.map((from) => `${replicationListener(from)}:PLAINTEXT`), 'CONTROLLER:PLAINTEXT'].join(','),
+    listeners: [`CLIENT://${hp(self.bind.client)}`, ...replication, `CONTROLLER://${hp(self.bind.controller)}`, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.bind)}`] : [])].join(','),
+    'advertised.listeners': [`CLIENT://${hp(self.proxy.client)}`, ...advertisedReplication, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.advertised)}`] : [])].join(','),
+    'listener.security.protocol.map': ['CLIENT:PLAINTEXT', ...ids.map((from) => `${replicationListener(from)}:PLAINTEXT`), 'CONTROLLER:PLAINTEXT', ...(self.watch ? [`${WATCH_LISTENER}:PLAINTEXT`] : [])].join(','),
     'inter.broker.listener.name': replicationListener(input.nodeId),
     'controller.listener.names': 'CONTROLLER',
     'log.dirs': input.logDir,

@@ -77,8 +77,8 @@ export class LocalBackend implements ClusterBackend {
   async start(spec: ClusterSpec): Promise<Cluster> {
     const [java, kafka, toxi] = await this.provision(spec.kafkaVersion, spec.log);
     fs.mkdirSync(spec.dir, { recursive: true });
-    // per broker: client and controller listeners, a replication listener per source, and a proxy per link
-    const ports = await freePorts(spec.brokers * (3 + 3 * spec.brokers) + 1);
+    // per broker: client, controller and watch listeners, a replication listener per source, and a proxy per link
+    const ports = await freePorts(spec.brokers * (4 + 3 * spec.brokers) + 1);
     const take = () => {
       const p = ports.shift();
       if (p === undefined) throw new Error('ran out of ports');
@@ -94,7 +94,10 @@ export class LocalBackend implements ClusterBackend {
     try {
       const ids = Array.from({ length: spec.brokers }, (_, i) => i + 1);
       const at = () => ({ host: HOST, port: take() });
-      for (const id of ids) cluster.addBroker(id, brokerAddresses(ids, { bind: at, proxy: at }));
+      for (const id of ids) {
+        const watch = at();
+        cluster.addBroker(id, { ...brokerAddresses(ids, { bind: at, proxy: at }), watch: { bind: watch, advertised: watch } });
+      }
       await cluster.boot();
       return cluster;
     } catch (err) {
@@ -144,6 +147,10 @@ class LocalCluster implements Cluster {
 
   get bootstrapServers(): string[] {
     return [...this.brokers.values()].map((b) => `${b.addr.proxy.client.host}:${b.addr.proxy.client.port}`);
+  }
+
+  get watchBootstrap(): string[] {
+    return [...this.brokers.values()].flatMap((b) => (b.addr.watch ? [`${b.addr.watch.advertised.host}:${b.addr.watch.advertised.port}`] : []));
   }
 
   addBroker(id: number, addr: BrokerAddresses): void {

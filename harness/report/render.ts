@@ -74,7 +74,7 @@ function groupSeries(s: NonNullable<ProfileResult['series']>): string {
   if (!s.commitFailures) return '';
   const f = s.commitFailures;
   const failures = f.count === 0 ? 'no failed commits' : `${f.count} failed commit(s) ${f.firstS === f.lastS ? `at +${f.firstS}s` : `between +${f.firstS}s and +${f.lastS! + 1}s`}`;
-  return `; ${failures}, ${s.rebalances ?? 0} partition assignment(s) in rebalances`;
+  return `; ${failures}, ${s.rebalances ?? 0} assignment(s) of members in rebalances`;
 }
 
 export function renderSummary(run: RunResult): string {

@@ -187,7 +187,7 @@ const workload: Phase = {
     const cluster = ctx.need(ctx.cluster, 'the cluster');
     const admin = ctx.need(ctx.admin, 'the admin client');
     // the Watch sampler runs from the workload start to the end of the drain
-    const watch = new WatchSampler({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, groupId: ctx.consumers.length > 0 ? ctx.groupId : ctx.transformers.length > 0 ? ctx.transformGroupId : undefined, file: path.join(ctx.dir, 'watch-samples.jsonl') });
+    const watch = new WatchSampler({ bootstrap: cluster.watchBootstrap ?? cluster.bootstrapServers, topic: ctx.topic, groupId: ctx.consumers.length > 0 ? ctx.groupId : ctx.transformers.length > 0 ? ctx.transformGroupId : undefined, file: path.join(ctx.dir, 'watch-samples.jsonl') });
     ctx.watch = watch;
     ctx.teardown.defer('watch sampler', () => watch.stop());
     ctx.workloadStart = Date.now();

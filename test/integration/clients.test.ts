@@ -80,6 +80,18 @@ describe.skipIf(!prereq.ok)('client-side experiments on a real cluster', () => {
       expect(points.reduce((n, x) => n + x.rebalances!, 0), p.dir).toBeGreaterThan(0);
       expect(p.series!.rebalances).toBe(points.reduce((n, x) => n + x.rebalances!, 0));
     }
+    // the Watch asks the cluster through a listener of its own: while every client link
+    // drops its answers, the cluster's state is still known
+    for (const p of run.profiles) {
+      const points = series(p.dir);
+      const outages = p.timeline.filter((f) => f.action === 'network.timeout' && f.appliedAtMs !== null && f.healedAtMs !== null);
+      expect(outages, p.dir).toHaveLength(3);
+      for (const f of outages) {
+        const inside = points.filter((x) => x.t >= f.appliedAtMs! && x.t + 1000 <= f.healedAtMs!);
+        expect(inside.length, `${p.dir} ${f.appliedAtMs}-${f.healedAtMs}`).toBeGreaterThan(0);
+        expect(inside.filter((x) => x.partitions !== null).length, `${p.dir} ${f.appliedAtMs}-${f.healedAtMs}`).toBeGreaterThan(0);
+      }
+    }
     const failed = asyncRetry.map((p) => series(p.dir).reduce((n, x) => n + x.commitFailures!, 0));
     expect(failed.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(asyncRetry.map((p) => p.series!.commitFailures!.count)).toEqual(failed);

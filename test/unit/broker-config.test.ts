@@ -35,6 +35,18 @@ describe('brokerProperties', () => {
     expect(p['transaction.state.log.min.isr']).toBe('2');
   });
 
+  it('adds the observer\'s listener outside Toxiproxy when the backend gives one, and no proxy for it', () => {
+    const watched = new Map([1, 2, 3].map((id) => [id, { ...addr(id), watch: { bind: at(9050 + id * 100), advertised: at(9050 + id * 100) } }]));
+    const p = brokerProperties({ nodeId: 2, nodes: watched, logDir: '/data/b2', brokers: 3, overrides: {} });
+    expect(p['listeners']).toMatch(/,CONTROLLER:\/\/127\.0\.0\.1:9201,WATCH:\/\/127\.0\.0\.1:9250$/);
+    expect(p['advertised.listeners']).toMatch(/,REPLICATION_FROM_3:\/\/127\.0\.0\.1:19240,WATCH:\/\/127\.0\.0\.1:9250$/);
+    expect(p['listener.security.protocol.map']).toMatch(/,CONTROLLER:PLAINTEXT,WATCH:PLAINTEXT$/);
+    // everything else as without it
+    const plain = brokerProperties({ nodeId: 2, nodes, logDir: '/data/b2', brokers: 3, overrides: {} });
+    for (const k of Object.keys(plain).filter((k) => !['listeners', 'advertised.listeners', 'listener.security.protocol.map'].includes(k))) expect(p[k], k).toBe(plain[k]);
+    expect(proxyPlan(watched, { listenHost: '0.0.0.0', upstreamHost: (id) => `kafka-${id}` })).toEqual(proxyPlan(nodes, { listenHost: '0.0.0.0', upstreamHost: (id) => `kafka-${id}` }));
+  });
+
   it('replicates internal topics at most as many times as there are brokers', () => {
     const one = new Map([[1, addr(1, [1])]]);
     const p = brokerProperties({ nodeId: 1, nodes: one, logDir: '/d', brokers: 1, overrides: {} });

@@ -279,12 +279,13 @@ describe('the html reporter in headless Chromium', () => {
     // every chart drawn with data, the faults shaded and labelled on each
     const charts = await chartFacts(page);
     const keys = charts.map((c) => c.key);
-    for (const s of ['isr', 'urp', 'leader', 'lag', 'producer', 'latency', 'consumer', 'group']) expect(keys).toContain(`acks-1:${s}`);
+    for (const s of ['isr', 'urp', 'leader', 'lag', 'producer', 'latency', 'consumer', 'commits', 'rebalances']) expect(keys).toContain(`acks-1:${s}`);
     for (const s of ['isr', 'urp', 'leader', 'producer', 'latency']) expect(keys).toContain(`acks-all:${s}`);
     // acks-all has no consumers: no lag or consumer chart
     expect(keys).not.toContain('acks-all:lag');
     expect(keys).not.toContain('acks-all:consumer');
-    expect(keys).not.toContain('acks-all:group');
+    expect(keys).not.toContain('acks-all:commits');
+    expect(keys).not.toContain('acks-all:rebalances');
     for (const s of ['acked', 'errors', 'ackP99', 'urp']) expect(keys).toContain(`compare:${s}`);
     for (const c of charts) {
       expect(c.points, c.key).toBeGreaterThan(0);
@@ -330,6 +331,34 @@ describe('the html reporter in headless Chromium', () => {
     await page.screenshot({ path: path.join(runDir, 'report.png'), fullPage: true });
     expect(fs.statSync(path.join(runDir, 'report.png')).size).toBeGreaterThan(10_000);
     expect(messages).toEqual([]);
+  });
+
+  it('gives each repetition of a profile its own section and its own charts (name#n)', async (ctx) => {
+    if (!browser) return ctx.skip(WHY_SKIPPED);
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-chaos-html-repeat-'));
+    try {
+      const base = run(runDir).profiles[1]!;
+      const rep = (n: number): ProfileResult => ({ ...base, repetition: n, dir: path.join(runDir, 'profiles', base.profile, `run-${n}`) });
+      const r: RunResult = { ...run(runDir), repeat: 2, profiles: [rep(1), rep(2)] };
+      // run 1 acked 100 a second while the broker was down, run 2 acked 350
+      writeSeries(r.profiles[0]!.dir, { consumers: false, shift: 0, ackedWhileDown: 100 });
+      writeSeries(r.profiles[1]!.dir, { consumers: false, shift: 0, ackedWhileDown: 350 });
+      const out = await runReporters([REPORTERS.html!.create({})], r);
+      expect(out.errors.map((e) => e.message)).toEqual([]);
+      const { page, messages } = await open(path.join(runDir, 'report.html'));
+      expect(messages).toEqual([]);
+      expect(await page.$$eval('section.profile h2 code', (els) => els.map((e) => e.textContent))).toEqual(['acks-all#1', 'acks-all#2']);
+      const keys = (await chartFacts(page)).map((c) => c.key);
+      expect(keys).toContain('acks-all#1:producer');
+      expect(keys).toContain('acks-all#2:producer');
+      expect(new Set(keys).size).toBe(keys.length);
+      // each section's producer chart carries its own run's acks (second 7 is inside the kill)
+      const specs = (await page.$eval('#report-data', (e) => JSON.parse(e.textContent ?? '{}'))) as { charts: Record<string, { series: Array<{ label: string; values: Array<number | null> }> }> };
+      const acksAt7 = (key: string) => specs.charts[key]!.series.find((x) => x.label === 'acked')!.values[7];
+      expect([acksAt7('acks-all#1:producer'), acksAt7('acks-all#2:producer')]).toEqual([100, 350]);
+    } finally {
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
   });
 
   it('says the series is missing and draws no chart for a profile without series.jsonl', async (ctx) => {

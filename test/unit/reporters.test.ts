@@ -228,9 +228,9 @@ describe('markdown and json', () => {
     });
     const lines = renderSummary(run).split('\n').filter((l) => l.startsWith('- Watch series'));
     expect(lines).toEqual([
-      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; 65 failed commit(s) between +6s and +22s, 4 partition assignment(s) in rebalances',
-      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; 3 failed commit(s) at +7s, 4 partition assignment(s) in rebalances',
-      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; no failed commits, 4 partition assignment(s) in rebalances',
+      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; 65 failed commit(s) between +6s and +22s, 4 assignment(s) of members in rebalances',
+      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; 3 failed commit(s) at +7s, 4 assignment(s) of members in rebalances',
+      '- Watch series: `series.jsonl` in the profile directory, 30 second(s), 2 of them without an answer from the cluster; no failed commits, 4 assignment(s) of members in rebalances',
       '- Watch series: `series.jsonl` in the profile directory, 30 second(s)',
     ]);
   });

@@ -2,6 +2,7 @@
 // uPlot. x is seconds from the workload start; the fault windows of the timeline are
 // shaded on every chart (a fault still open at the end of the series extends to the end).
 import type { TimelineEntry } from '../../faults/nemesis.ts';
+import { profileLabel } from '../render.ts';
 import type { ProfileResult } from '../types.ts';
 import { seriesPartitions, type WatchSample } from './series.ts';
 
@@ -185,21 +186,34 @@ export function profileCharts(p: ProfileResult, samples: readonly WatchSample[])
     'consumer events: the profile has no consumers',
   );
   add(
-    'group',
+    'commits',
     chart(
-      'Commits, failed commits and rebalances per second',
+      'Commits and failed commits per second',
       'per second',
       x,
       [
         { label: 'commits', values: col((s) => s.commits), color: color(4) },
         { label: 'failed commits', values: col((s) => s.commitFailures), color: color(1) },
-        { label: 'assigned in a rebalance', values: col((s) => s.rebalances), color: color(0) },
+      ],
+      faults,
+      true,
+    ),
+    'commits: the profile has no consumers or transformers',
+  );
+  add(
+    'rebalances',
+    chart(
+      'Rebalances: members that got or gave up partitions, per second',
+      'members',
+      x,
+      [
+        { label: 'assigned', values: col((s) => s.rebalances), color: color(0) },
         { label: 'revoked or lost', values: col((s) => s.revocations), color: color(3) },
       ],
       faults,
       true,
     ),
-    'group: the profile has no consumers or transformers',
+    'rebalances: the profile has no consumers or transformers',
   );
   return out;
 }
@@ -223,13 +237,13 @@ export function comparisonCharts(profiles: ReadonlyArray<{ p: ProfileResult; sam
   const seconds = [...new Set(profiles.flatMap(({ samples }) => samples.map((s) => Math.round(s.t / 1000))))].sort((a, b) => a - b);
   const index = new Map(seconds.map((s, i) => [s, i]));
   const endS = seconds[seconds.length - 1] ?? 0;
-  const faults = profiles.flatMap(({ p, samples }, i) => faultWindows(p.timeline, Math.max(endS, (samples[samples.length - 1]?.t ?? 0) / 1000), { name: p.profile, color: color(i) }));
+  const faults = profiles.flatMap(({ p, samples }, i) => faultWindows(p.timeline, Math.max(endS, (samples[samples.length - 1]?.t ?? 0) / 1000), { name: profileLabel(p), color: color(i) }));
   const out: Array<{ series: string; spec: ChartSpec }> = [];
   for (const c of COMPARED) {
     const series = profiles.map(({ p, samples }, i) => {
       const values: Array<number | null> = seconds.map(() => null);
       for (const s of samples) values[index.get(Math.round(s.t / 1000))!] = c.value(s);
-      return { label: p.profile, values, color: color(i), ...(c.step ? { step: true } : {}) };
+      return { label: profileLabel(p), values, color: color(i), ...(c.step ? { step: true } : {}) };
     });
     const spec = chart(c.title, c.yLabel, seconds, series, faults, c.step === true);
     if (spec) out.push({ series: c.series, spec });

@@ -5,7 +5,7 @@ import type { TimelineEntry } from '../../faults/nemesis.ts';
 import type { LatencyStats } from '../../reconcile/availability.ts';
 import { METRICS, type MetricName } from '../../reconcile/metrics.ts';
 import { describeThreshold } from '../../run/thresholds.ts';
-import { describeElr, findings, formatCount, tableColumns, verdict } from '../render.ts';
+import { describeElr, findings, formatCount, profileLabel, tableColumns, verdict } from '../render.ts';
 import type { ProfileResult, RunResult } from '../types.ts';
 import { inlineSafe, type HtmlAssets } from './assets.ts';
 import { comparisonCharts, faultLabel, profileCharts, type ChartSpec } from './charts.ts';
@@ -63,7 +63,7 @@ function outcomeTable(profiles: readonly ProfileResult[]): string {
   const columns = tableColumns(profiles);
   const head = ['profile', ...columns.map((c) => `<abbr title="${esc(c.means)}">${esc(c.title)}</abbr>`), 'result'];
   const rows = profiles.map((p) => [
-    `<a href="#profile-${profiles.indexOf(p)}">${esc(p.profile)}</a>`,
+    `<a href="#profile-${profiles.indexOf(p)}">${esc(profileLabel(p))}</a>`,
     ...columns.map((c) => {
       const missed = p.thresholds.some((t) => t.metric === c.name && !t.pass);
       const v = formatCount(p, c.name as MetricName);
@@ -87,7 +87,7 @@ function header(run: RunResult, assets: HtmlAssets): string {
   ];
   if (first?.versions) facts.push(['versions', esc(Object.entries(first.versions).map(([k, v]) => `${k} ${v}`).join(', '))]);
   const rows = run.profiles.map((p, i) => [
-    `<a href="#profile-${i}">${esc(p.profile)}</a>`,
+    `<a href="#profile-${i}">${esc(profileLabel(p))}</a>`,
     esc(p.client ? `${p.client.name} (${p.client.version})` : (p.versions.client ?? '-')),
     esc(p.versions.kafka ?? '?'),
     esc(p.status),
@@ -200,7 +200,7 @@ function exampleRow(p: ProfileResult, x: ExampleFacts | undefined, id: string, s
 
 function profileSection(page: Page, p: ProfileResult, i: number, extras: ProfileExtras): string {
   const out: string[] = [];
-  out.push(`<section class="profile" id="profile-${i}" data-profile="${esc(p.profile)}"><h2>Profile <code>${esc(p.profile)}</code> ${badge(verdict(p))}</h2>`);
+  out.push(`<section class="profile" id="profile-${i}" data-profile="${esc(profileLabel(p))}"><h2>Profile <code>${esc(profileLabel(p))}</code> ${badge(verdict(p))}</h2>`);
   if (p.description) out.push(`<p>${esc(p.description)}</p>`);
   if (p.error) out.push(`<p class="problem"><strong>${p.status === 'interrupted' ? 'Interrupted' : 'Harness error'}:</strong> ${esc(p.error)}</p>`);
   for (const r of p.inconclusive ?? []) out.push(`<p class="problem"><strong>Did not settle</strong> (the numbers are not a result): ${esc(r)}</p>`);
@@ -221,7 +221,7 @@ function profileSection(page: Page, p: ProfileResult, i: number, extras: Profile
   const s = extras.series;
   if (s.status === 'ok') {
     const { charts, omitted } = profileCharts(p, s.samples);
-    out.push(`<div class="charts">${charts.map((c) => chartBlock(page, `${p.profile}:${c.series}`, c.spec)).join('')}</div>`);
+    out.push(`<div class="charts">${charts.map((c) => chartBlock(page, `${profileLabel(p)}:${c.series}`, c.spec)).join('')}</div>`);
     if (omitted.length > 0) out.push(`<p class="muted">Not charted: ${esc(omitted.join('; '))}.</p>`);
     if (s.badLines > 0) out.push(`<p class="muted">${esc(s.badLines)} line(s) of ${SERIES_FILE} were not samples and were skipped.</p>`);
   } else {
@@ -256,16 +256,16 @@ function comparisonSection(page: Page, run: RunResult, extras: readonly ProfileE
   rows.push(['ack latency p50 / p99', ...ps.map((p) => esc(p.availability ? `${p.availability.latency.p50Ms ?? '-'} / ${p.availability.latency.p99Ms ?? '-'} ms` : '-'))]);
   rows.push(['faults', ...ps.map((p) => esc(p.timeline.map(faultLabel).join(', ') || 'none'))]);
   rows.push(['result', ...ps.map((p) => badge(verdict(p)))]);
-  out.push(table(['', ...ps.map((p, i) => `<a href="#profile-${i}">${esc(p.profile)}</a>`)], rows, 'comparison num'));
+  out.push(table(['', ...ps.map((p, i) => `<a href="#profile-${i}">${esc(profileLabel(p))}</a>`)], rows, 'comparison num'));
   const withSeries = ps.flatMap((p, i) => {
     const s = extras[i]!.series;
     return s.status === 'ok' ? [{ p, samples: s.samples }] : [];
   });
   if (withSeries.length >= 2) {
-    const key = ps.some((p) => p.profile === 'compare') ? 'compare-profiles' : 'compare';
+    const key = ps.some((p) => profileLabel(p) === 'compare') ? 'compare-profiles' : 'compare';
     const charts = comparisonCharts(withSeries);
     out.push(`<div class="charts">${charts.map((c) => chartBlock(page, `${key}:${c.series}`, c.spec)).join('')}</div>`);
-    if (withSeries.length < ps.length) out.push(`<p class="muted">Profiles without a Watch series are not in the charts: ${esc(ps.filter((p) => !withSeries.some((w) => w.p === p)).map((p) => p.profile).join(', '))}.</p>`);
+    if (withSeries.length < ps.length) out.push(`<p class="muted">Profiles without a Watch series are not in the charts: ${esc(ps.filter((p) => !withSeries.some((w) => w.p === p)).map((p) => profileLabel(p)).join(', '))}.</p>`);
   } else out.push('<p class="muted">No comparison charts: fewer than two profiles have a Watch series.</p>');
   out.push('</section>');
   return out.join('\n');
@@ -287,7 +287,7 @@ export function renderHtml(run: RunResult, extras: readonly ProfileExtras[], ass
   const page: Page = { charts: {} };
   const body: string[] = [];
   body.push(header(run, assets));
-  const nav = [['outcomes', 'Outcomes'], ...(run.profiles.length > 1 ? [['compare', 'Compared']] : []), ...run.profiles.map((p, i) => [`profile-${i}`, p.profile])];
+  const nav = [['outcomes', 'Outcomes'], ...(run.profiles.length > 1 ? [['compare', 'Compared']] : []), ...run.profiles.map((p, i) => [`profile-${i}`, profileLabel(p)])];
   body.push(`<nav>${nav.map(([id, label]) => `<a href="#${esc(id)}">${esc(label)}</a>`).join(' · ')}</nav>`);
   body.push(`<section id="outcomes"><h2>Outcomes</h2>${outcomeTable(run.profiles)}${legend(run)}<p class="muted">Every count comes from the agents' ledgers and a final read of every partition; n/a: the metric does not apply to the profile.</p></section>`);
   if (run.profiles.length > 1) body.push(comparisonSection(page, run, extras));
