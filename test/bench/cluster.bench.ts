@@ -2,6 +2,7 @@
 // read against Kafka's own console consumer, the tracked producer agent against plain
 // kafkajs with the same settings (and Kafka's Java perf tool as the machine's ceiling),
 // and the time a 10k-message profile spends outside its workload. Run with `npm run bench`.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,6 +195,8 @@ async function overheadBench(reports: string): Promise<void> {
 
 say(`machine: ${machine}`);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-chaos-bench-'));
+// the reconcile bench before this one wrote gigabytes: their writeback is not this bench's
+spawnSync('sync', [], { stdio: 'ignore' });
 // first: a profile's overhead is measured on a machine that is not still writing back and
 // deleting the million-record cluster of the parts below
 if (PARTS.has('overhead')) await overheadBench(path.join(dir, 'reports'));
