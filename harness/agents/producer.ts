@@ -1,7 +1,8 @@
 // Producer agent: a child process that sends messages at a target rate and records every
 // attempt, ack and error in its ledger before anything else happens.
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import type { AttemptEvent, LedgerEvent } from '../ledger/events.ts';
+import type { LedgerEvent } from '../ledger/events.ts';
+import { ackLine, attemptLine, quotedId } from '../ledger/lines.ts';
 import { messageValue } from '../ledger/message-id.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { classifyError, kafkajsCompression } from '../clients/kafkajs.ts';
@@ -79,12 +80,14 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   const sync = p.mode === 'sync';
   // the batch the application is waiting on (send().get()); released by its outcome or the delivery timeout
   let syncWaitingOn: InFlightBatch | undefined;
+  const qpid = quotedId(cfg.agentId);
   const makeValue = (s: number): string => messageValue({ runId: cfg.runId, producerId: cfg.agentId, seq: s, sentAt: Date.now() }, cfg.messageSize);
 
   const sendBatch = (partition: number, batch: Pending[]) => {
     const now = Date.now();
-    const attempts: AttemptEvent[] = batch.map((m) => ({ e: 'attempt', pid: cfg.agentId, seq: m.seq, p: partition, t: now }));
-    ledger.appendAll(attempts);
+    let attempts = '';
+    for (const m of batch) attempts += attemptLine(qpid, m.seq, partition, now);
+    ledger.appendLines(attempts);
     attempted += batch.length;
     inFlight += batch.length;
     sending.set(partition, (sending.get(partition) ?? 0) + 1);
@@ -133,7 +136,9 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
             const md = meta.find((r) => r.partition === partition);
             const base = md && md.baseOffset !== undefined && Number(md.baseOffset) >= 0 ? Number(md.baseOffset) : null;
             const t = Date.now();
-            ledger.appendAll(batch.map((m, i): LedgerEvent => ({ e: 'ack', pid: cfg.agentId, seq: m.seq, p: partition, o: base === null ? null : base + i, t })));
+            let acks = '';
+            for (let i = 0; i < batch.length; i++) acks += ackLine(qpid, batch[i]!.seq, partition, base === null ? null : base + i, t);
+            ledger.appendLines(acks);
             acked += batch.length;
           }
           release();

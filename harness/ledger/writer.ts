@@ -29,6 +29,11 @@ export class LedgerWriter {
     this.write(chunk);
   }
 
+  /** Appends whole lines of events, already as text (see lines.ts), in one write. */
+  appendLines(text: string): void {
+    if (text.length > 0) this.write(text);
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }
