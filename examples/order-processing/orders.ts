@@ -61,7 +61,12 @@ export class OrderProcessor {
     });
   }
 
-  stop(): Promise<void> {
-    return this.consumer.disconnect();
+  /**
+   * Leaves the group. Bounded: kafkajs's disconnect can hang after a broker came back
+   * (its fetchers keep retrying), and a service's shutdown must not wait on it forever.
+   */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.consumer.disconnect(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(timer));
   }
 }
