@@ -9,6 +9,7 @@ import { sleep } from '../util/time.ts';
 import type { ConsumerAgentConfig } from '../clients/protocol.ts';
 import { classifyError } from '../clients/kafkajs.ts';
 import { retryStartup, send } from './io.ts';
+import { recordRebalances } from './rebalances.ts';
 
 export { messageIdParser, parseMessageId } from '../ledger/message-id.ts';
 
@@ -65,18 +66,13 @@ export async function runConsumer(cfg: ConsumerAgentConfig, ledger: LedgerWriter
   const autoCommit = c.strategy === 'auto-commit';
   // a rebalance noticed between batches: commit the position before the group moves on
   let rebalanceCommit: Promise<void> | undefined;
-  // kafkajs rebalances eagerly: a member gives up all its partitions and is assigned anew
-  let assigned: number[] = [];
+  recordRebalances(consumer, ledger, id, cfg.topic);
   consumer.on(consumer.events.REBALANCING, () => {
-    if (assigned.length > 0) ledger.append({ e: 'rebalance', agent: id, kind: 'revoked', p: assigned, t: Date.now() });
-    assigned = [];
     if (autoCommit) rebalanceCommit = commitPosition('rebalance');
   });
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+  consumer.on(consumer.events.GROUP_JOIN, () => {
     // partitions may have moved: only positions read from now on are ours to commit
     position.clear();
-    assigned = [...(event.payload.memberAssignment[cfg.topic] ?? [])].sort((a, b) => a - b);
-    ledger.append({ e: 'rebalance', agent: id, kind: 'assigned', p: assigned, t: Date.now() });
   });
 
   // once closing, kafkajs silently skips commits: none may be recorded as made

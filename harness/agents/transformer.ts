@@ -9,6 +9,7 @@ import { LedgerWriter } from '../ledger/writer.ts';
 import { sleep } from '../util/time.ts';
 import { messageIdParser, transformedValue } from '../ledger/message-id.ts';
 import { retryStartup, send } from './io.ts';
+import { recordRebalances } from './rebalances.ts';
 
 export { transformedValue } from '../ledger/message-id.ts';
 
@@ -47,16 +48,7 @@ export async function runTransformer(cfg: TransformerAgentConfig, ledger: Ledger
   await retryStartup('transactional producer connect', () => producer.connect());
   await retryStartup('consumer connect', () => consumer.connect());
   await retryStartup('consumer subscribe', () => consumer.subscribe({ topic: cfg.inputTopic, fromBeginning: c.fromBeginning }));
-  // kafkajs rebalances eagerly: a member gives up all its partitions and is assigned anew
-  let assigned: number[] = [];
-  consumer.on(consumer.events.REBALANCING, () => {
-    if (assigned.length > 0) ledger.append({ e: 'rebalance', agent: xid, kind: 'revoked', p: assigned, t: Date.now() });
-    assigned = [];
-  });
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    assigned = [...(event.payload.memberAssignment[cfg.inputTopic] ?? [])].sort((a, b) => a - b);
-    ledger.append({ e: 'rebalance', agent: xid, kind: 'assigned', p: assigned, t: Date.now() });
-  });
+  recordRebalances(consumer, ledger, xid, cfg.inputTopic);
   consumer.on(consumer.events.CRASH, (event) => {
     if (event.payload.restart) return;
     send({ type: 'fatal', message: `consumer crashed: ${event.payload.error.message}` });
