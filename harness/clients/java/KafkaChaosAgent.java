@@ -337,6 +337,24 @@ public final class KafkaChaosAgent {
         .append(",\"t\":").append(System.currentTimeMillis()).append("}\n"));
   }
 
+  /** A rebalance listener that writes the group's moves as `rebalance` events; roles extend it with their own work. */
+  static class RecordingRebalanceListener implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      if (!revoked.isEmpty()) rebalance("revoked", revoked);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      rebalance("assigned", assigned);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      if (!lost.isEmpty()) rebalance("lost", lost);
+    }
+  }
+
   static String partitionsJson(Collection<TopicPartition> tps) {
     StringBuilder sb = new StringBuilder("[");
     tps.stream().map(TopicPartition::partition).sorted().forEach((p) -> {
@@ -765,7 +783,7 @@ public final class KafkaChaosAgent {
     public void start() throws Exception {
       CommitInterceptor.role = this;
       consumer = new KafkaConsumer<>(props);
-      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+      consumer.subscribe(List.of(topic), new RecordingRebalanceListener() {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
           if (commitOnRevoke && !autoCommit) {
@@ -785,7 +803,7 @@ public final class KafkaChaosAgent {
               }
             }
           }
-          if (!revoked.isEmpty()) rebalance("revoked", revoked);
+          super.onPartitionsRevoked(revoked);
           for (TopicPartition tp : revoked) {
             parts.remove(tp.partition());
             // not ours any more: what was processed and not committed stays uncommitted
@@ -794,13 +812,8 @@ public final class KafkaChaosAgent {
         }
 
         @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-          rebalance("assigned", assigned);
-        }
-
-        @Override
         public void onPartitionsLost(Collection<TopicPartition> lost) {
-          if (!lost.isEmpty()) rebalance("lost", lost);
+          super.onPartitionsLost(lost);
           // the group moved on without us: nothing may be committed for them
           for (TopicPartition tp : lost) {
             parts.remove(tp.partition());
@@ -1185,22 +1198,7 @@ public final class KafkaChaosAgent {
         return null;
       });
       consumer = new KafkaConsumer<>(consumerProps);
-      consumer.subscribe(List.of(inputTopic), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-          if (!revoked.isEmpty()) rebalance("revoked", revoked);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-          rebalance("assigned", assigned);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> lost) {
-          if (!lost.isEmpty()) rebalance("lost", lost);
-        }
-      });
+      consumer.subscribe(List.of(inputTopic), new RecordingRebalanceListener());
     }
 
     /** Errors after which the transactional producer cannot go on (KafkaProducer's documentation). */
