@@ -458,10 +458,11 @@ function offsetsKey(tps: readonly { partition: number; offset?: number }[]): str
  * revoke and on close. Its commits are seen in offset_commit_cb.
  *
  * Manual commits: sync = commitSync(offsets); async = commit(offsets), the result in
- * offset_commit_cb (a failure is only logged); async-retry = a failed async commit is
+ * offset_commit_cb (a failure is not retried); async-retry = a failed async commit is
  * made again with the same offsets after a 2 s backoff, up to 10 times (the retry can
  * land after a later commit). A `committed` event is written only for a commit that
- * succeeded, with the time it was sent (`s`) for async commits.
+ * succeeded, with the time it was sent (`s`) for async commits; a failed one, of any
+ * kind, is a `commit-failed` event.
  */
 /** async-retry: how often, and how long after a failure, a failed async commit is made again */
 const ASYNC_RETRIES = 10;
@@ -535,15 +536,19 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
     const pending = asyncPending.get(key);
     const failed = err ? [] : list.filter((tp) => tp.error);
     const ok = err ? [] : list.filter((tp) => !tp.error && tp.offset >= 0);
+    // what failed and why, for either kind of commit: the whole commit, or some of its partitions
+    const failure =
+      err || failed.length > 0
+        ? { partitions: (err ? list : failed).map((o) => o.partition), code: rdCode(err ?? failed[0]!.error), why: err ? err.message : failed.map((tp) => `${tp.partition}: ${tp.error?.message}`).join('; ') }
+        : undefined;
     if (pending && pending.length > 0) {
       const entry = pending.shift()!;
       if (pending.length === 0) asyncPending.delete(key);
       committed(ok, entry.sent);
-      if (err || failed.length > 0) {
-        commitFailed((err ? list : failed).map((o) => o.partition), rdCode(err ?? failed[0]!.error));
-        const why = err ? err.message : failed.map((tp) => `${tp.partition}: ${tp.error?.message}`).join('; ');
+      if (failure) {
+        commitFailed(failure.partitions, failure.code);
         const again = c.commit === 'async-retry' && entry.retry < ASYNC_RETRIES;
-        log(cid, `async commit of ${key} failed: ${why}${again ? `; committing the same offsets again in ${ASYNC_RETRY_BACKOFF_MS} ms` : ''}`);
+        log(cid, `async commit of ${key} failed: ${failure.why}${again ? `; committing the same offsets again in ${ASYNC_RETRY_BACKOFF_MS} ms` : ''}`);
         // like a callback that retries with a backoff: meanwhile newer offsets are committed
         // a retry still waiting when the agent stops dies with it (sent after the final commit it would land after it)
         if (again) setTimeout(() => !stopping && commitAsync(entry.offsets, entry.retry + 1), ASYNC_RETRY_BACKOFF_MS).unref();
@@ -552,8 +557,10 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
     }
     if (autoCommit) {
       committed(ok);
-      if (err || failed.length > 0) commitFailed((err ? list : failed).map((o) => o.partition), rdCode(err ?? failed[0]!.error));
-      if (err || failed.length > 0) log(cid, `auto-commit of ${key} failed: ${err ? err.message : failed.map((tp) => `${tp.partition}: ${tp.error?.message}`).join('; ')}`);
+      if (failure) {
+        commitFailed(failure.partitions, failure.code);
+        log(cid, `auto-commit of ${key} failed: ${failure.why}`);
+      }
     }
   };
 
