@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCommand } from '../provision/exec.ts';
+import { classpathFingerprint } from '../provision/kafka.ts';
 import { HarnessError } from '../util/errors.ts';
 import { newClusterId } from './broker-config.ts';
 
@@ -46,15 +47,7 @@ export function formatKey(kafkaVersion: string, classpath: string, configText: s
     .filter((l) => l.trim() !== '' && !l.startsWith('#'))
     .filter((l) => !NODE_SETTINGS.has(l.slice(0, l.indexOf('=')).trim()))
     .sort();
-  const jars = classpath.split(path.delimiter).map((jar) => {
-    try {
-      const st = fs.statSync(jar);
-      return `${jar}:${st.size}:${Math.trunc(st.mtimeMs)}`;
-    } catch {
-      return jar;
-    }
-  });
-  return crypto.createHash('sha256').update([kafkaVersion, ...jars, '--', ...settings].join('\n')).digest('hex').slice(0, 20);
+  return crypto.createHash('sha256').update([kafkaVersion, ...classpathFingerprint(classpath), '--', ...settings].join('\n')).digest('hex').slice(0, 20);
 }
 
 /** meta.properties as the storage tool writes it (a Java properties file). */

@@ -10,12 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { waitForBrokers } from '../cluster/admin.ts';
 import { BROKER_LOG4J2, newClusterId, renderProperties } from '../cluster/broker-config.ts';
+import { formatStorage } from '../cluster/format.ts';
 import { errorMessage } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { ManagedProcess, tail } from '../util/proc.ts';
-import { runCommand } from './exec.ts';
 import type { JavaRuntime } from './java.ts';
-import type { KafkaDistribution } from './kafka.ts';
+import { classpathFingerprint, type KafkaDistribution } from './kafka.ts';
 import { withLock } from './lock.ts';
 
 /** The JVM option that makes a JVM use the archive. */
@@ -27,15 +27,7 @@ export function classArchiveOption(file: string): string {
 export function classArchiveFile(cacheDir: string, java: JavaRuntime, kafka: KafkaDistribution): string {
   const key = crypto
     .createHash('sha256')
-    .update(`${java.bin}\n${java.version}\n${kafka.version}\n${kafka.classpath}\n`)
-    .update(kafka.classpath.split(path.delimiter).map((jar) => {
-      try {
-        const st = fs.statSync(jar);
-        return `${jar}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        return jar;
-      }
-    }).join('\n'))
+    .update([java.bin, java.version, kafka.version, kafka.classpath, ...classpathFingerprint(kafka.classpath)].join('\n'))
     .digest('hex')
     .slice(0, 16);
   return path.join(cacheDir, 'kafka-cds', `kafka-${kafka.version}-java${java.major}-${key}.jsa`);
@@ -100,8 +92,7 @@ async function makeArchive(file: string, opts: { java: JavaRuntime; kafka: Kafka
       }),
     );
     const cp = ['-cp', opts.kafka.classpath, `-Dlog4j2.configurationFile=${log4j}`];
-    const format = await runCommand(opts.java.bin, [...cp, 'kafka.tools.StorageTool', 'format', `--cluster-id=${newClusterId()}`, '--config', config], { timeoutMs: 120_000 });
-    if (format.code !== 0) throw new Error(`formatting its storage failed (exit ${format.code}): ${(format.stdout + format.stderr).slice(-500)}`);
+    await formatStorage({ java: opts.java.bin, jvm: cp, clusterId: newClusterId(), nodes: [{ id: 1, configFile: config, dataDir: path.join(dir, 'data') }], cacheDir: undefined, key: '' });
     const logFile = path.join(dir, 'broker.log');
     const tmp = `${file}.${process.pid}.tmp`;
     proc = new ManagedProcess({

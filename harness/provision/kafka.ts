@@ -13,6 +13,35 @@ export interface KafkaDistribution {
   location: string;
 }
 
+/**
+ * What the classpath's jars are, for cache keys of things made from them (the format
+ * cache, the class-data archive): each jar with its size and modification time, a
+ * `dir/*` entry expanded to the jars in it.
+ */
+export function classpathFingerprint(classpath: string): string[] {
+  const jars = classpath.split(path.delimiter).flatMap((entry) => {
+    if (!entry.endsWith(`${path.sep}*`)) return [entry];
+    const dir = entry.slice(0, -2);
+    try {
+      return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.jar'))
+        .sort()
+        .map((f) => path.join(dir, f));
+    } catch {
+      return [entry];
+    }
+  });
+  return jars.map((jar) => {
+    try {
+      const st = fs.statSync(jar);
+      return `${jar}:${st.size}:${Math.trunc(st.mtimeMs)}`;
+    } catch {
+      return jar;
+    }
+  });
+}
+
 export interface KafkaProvisionOptions {
   version: string;
   cacheDir: string;

@@ -29,6 +29,19 @@ describe('formatting the storage', () => {
     expect(formatKey('4.3.1', `${cp}:/nonexistent/c.jar`, CONFIG(1, 9000))).not.toBe(k1);
   });
 
+  it('the cache key follows the jars behind a dir/* classpath entry (the way Kafka\'s jars are put on it)', () => {
+    const dir = tempDir('format-jars');
+    fs.writeFileSync(path.join(dir, 'a.jar'), 'a');
+    const cp = `${dir}${path.sep}*`;
+    const k1 = formatKey('4.3.1', cp, CONFIG(1, 9000));
+    expect(formatKey('4.3.1', cp, CONFIG(1, 9000))).toBe(k1);
+    fs.writeFileSync(path.join(dir, 'b.jar'), 'b');
+    const k2 = formatKey('4.3.1', cp, CONFIG(1, 9000));
+    expect(k2).not.toBe(k1);
+    fs.writeFileSync(path.join(dir, 'a.jar'), 'a, another build');
+    expect(formatKey('4.3.1', cp, CONFIG(1, 9000))).not.toBe(k2);
+  });
+
   it('copies only a format of exactly meta.properties (the four known keys) and bootstrap.checkpoint', () => {
     const dir = tempDir('format-copyable');
     const meta = metaProperties(1, 'AAAAAAAAAAAAAAAAAAAAAQ');
