@@ -14,12 +14,11 @@ export type BySource = Record<number, HostPort>;
 
 /**
  * Where one broker listens and how the others reach it (see links.ts): a replication
- * listener per source broker, each behind its own proxy, and a controller listener that
- * each source reaches through a proxy of its own.
+ * listener and a controller listener per source broker, each behind its own proxy.
  */
 export interface BrokerAddresses {
   /** where the broker binds each listener */
-  bind: { client: HostPort; controller: HostPort; replication: BySource };
+  bind: { client: HostPort; controller: BySource; replication: BySource };
   /** the Toxiproxy proxies in front of them: clients, each source's replication, each source's controller link */
   proxy: { client: HostPort; replicationFrom: BySource; controllerFrom: BySource };
   /**
@@ -35,6 +34,16 @@ export const WATCH_LISTENER = 'WATCH';
 
 /** The listener that broker `from` uses for replication (its inter.broker.listener.name). */
 export const replicationListener = (from: number) => `REPLICATION_FROM_${from}`;
+
+/**
+ * The controller listener that node `from` uses (the first of its controller.listener.names).
+ * One per source, like replication: a KRaft leader tells its followers where to reach it
+ * (its endpoint for each controller listener name, KIP-853), and a follower looks up its
+ * own listener name there. With a single CONTROLLER listener that endpoint was the bound
+ * socket itself, so a follower that had learned it from the leader bypassed the proxies,
+ * and a network partition left its Raft link to the leader up.
+ */
+export const controllerListener = (from: number) => `CONTROLLER_FROM_${from}`;
 
 export interface BrokerConfigInput {
   nodeId: number;
@@ -82,16 +91,19 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
   const voters = ids.map((id) => `${id}@${hp(at(input.nodes.get(id)!.proxy.controllerFrom, input.nodeId, 'controller'))}`).join(',');
   const replication = ids.map((from) => `${replicationListener(from)}://${hp(at(self.bind.replication, from, 'replication bind'))}`);
   const advertisedReplication = ids.map((from) => `${replicationListener(from)}://${hp(at(self.proxy.replicationFrom, from, 'replication proxy'))}`);
+  const controller = ids.map((from) => `${controllerListener(from)}://${hp(at(self.bind.controller, from, 'controller bind'))}`);
+  const advertisedController = ids.map((from) => `${controllerListener(from)}://${hp(at(self.proxy.controllerFrom, from, 'controller proxy'))}`);
   const internalRf = Math.min(3, input.brokers);
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(input.nodeId),
     'controller.quorum.voters': voters,
-    listeners: [`CLIENT://${hp(self.bind.client)}`, ...replication, `CONTROLLER://${hp(self.bind.controller)}`, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.bind)}`] : [])].join(','),
-    'advertised.listeners': [`CLIENT://${hp(self.proxy.client)}`, ...advertisedReplication, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.advertised)}`] : [])].join(','),
-    'listener.security.protocol.map': ['CLIENT:PLAINTEXT', ...ids.map((from) => `${replicationListener(from)}:PLAINTEXT`), 'CONTROLLER:PLAINTEXT', ...(self.watch ? [`${WATCH_LISTENER}:PLAINTEXT`] : [])].join(','),
+    listeners: [`CLIENT://${hp(self.bind.client)}`, ...replication, ...controller, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.bind)}`] : [])].join(','),
+    'advertised.listeners': [`CLIENT://${hp(self.proxy.client)}`, ...advertisedReplication, ...advertisedController, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.advertised)}`] : [])].join(','),
+    'listener.security.protocol.map': ['CLIENT:PLAINTEXT', ...ids.map((from) => `${replicationListener(from)}:PLAINTEXT`), ...ids.map((from) => `${controllerListener(from)}:PLAINTEXT`), ...(self.watch ? [`${WATCH_LISTENER}:PLAINTEXT`] : [])].join(','),
     'inter.broker.listener.name': replicationListener(input.nodeId),
-    'controller.listener.names': 'CONTROLLER',
+    // its own first: the node reaches the quorum through it; the others are listed so they are controller listeners
+    'controller.listener.names': [input.nodeId, ...ids.filter((id) => id !== input.nodeId)].map(controllerListener).join(','),
     'log.dirs': input.logDir,
     // internal topics: offsets and transaction state replicated, min ISR 2 where possible
     'offsets.topic.replication.factor': String(internalRf),
@@ -155,13 +167,17 @@ export function newClusterId(): string {
 export function brokerAddresses(
   ids: readonly number[],
   port: {
-    bind: (what: 'client' | 'controller' | { replicationFrom: number }) => HostPort;
+    bind: (what: 'client' | { controllerFrom: number } | { replicationFrom: number }) => HostPort;
     proxy: (what: 'client' | { replicationFrom: number } | { controllerFrom: number }) => HostPort;
   },
 ): BrokerAddresses {
   const bySource = (f: (from: number) => HostPort): BySource => Object.fromEntries(ids.map((from) => [from, f(from)]));
   return {
-    bind: { client: port.bind('client'), controller: port.bind('controller'), replication: bySource((from) => port.bind({ replicationFrom: from })) },
+    bind: {
+      client: port.bind('client'),
+      controller: bySource((from) => port.bind({ controllerFrom: from })),
+      replication: bySource((from) => port.bind({ replicationFrom: from })),
+    },
     proxy: {
       client: port.proxy('client'),
       replicationFrom: bySource((from) => port.proxy({ replicationFrom: from })),
@@ -183,7 +199,7 @@ export function proxyPlan(nodes: ReadonlyMap<number, BrokerAddresses>, opts: { l
         ? [a.proxy.client, a.bind.client]
         : l.kind === 'replication'
           ? [a.proxy.replicationFrom[l.from as number]!, a.bind.replication[l.from as number]!]
-          : [a.proxy.controllerFrom[l.from as number]!, a.bind.controller];
+          : [a.proxy.controllerFrom[l.from as number]!, a.bind.controller[l.from as number]!];
     return { name: l.name, listen: `${opts.listenHost}:${proxy.port}`, upstream: `${opts.upstreamHost(l.to)}:${bind.port}` };
   });
 }

@@ -30,7 +30,7 @@ const IDS = Array.from({ length: BROKERS }, (_, i) => i + 1);
 /** The same layout as the docker backend's, with the compose service names. */
 function composeAddresses(id: number): BrokerAddresses {
   return brokerAddresses(IDS, {
-    bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? 9092 : w === 'controller' ? 9094 : 9100 + w.replicationFrom }),
+    bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? 9092 : 'controllerFrom' in w ? 9200 + w.controllerFrom : 9100 + w.replicationFrom }),
     proxy: (w) =>
       w === 'client'
         ? { host: '127.0.0.1', port: clientPort(id) }

@@ -28,9 +28,11 @@ export interface DockerImages {
   toxiproxy: string;
 }
 
-const PORT = { client: 9092, controller: 9094 } as const;
+const PORT = { client: 9092 } as const;
 /** inside a broker container: the replication listener for source broker `from` */
 const replicationPort = (from: number) => 9100 + from;
+/** a broker's controller listener for source broker `from` */
+const controllerPort = (from: number) => 9200 + from;
 /** in the Toxiproxy container: the proxies of the links into broker `to` from broker `from` */
 const replicationProxyPort = (to: number, from: number) => 21000 + to * 100 + from;
 const controllerProxyPort = (to: number, from: number) => 22000 + to * 100 + from;
@@ -174,7 +176,7 @@ class DockerCluster implements Cluster {
         name,
         dir: path.join(spec.dir, `broker-${id}`),
         addr: brokerAddresses(ids, {
-          bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? PORT.client : w === 'controller' ? PORT.controller : replicationPort(w.replicationFrom) }),
+          bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? PORT.client : 'controllerFrom' in w ? controllerPort(w.controllerFrom) : replicationPort(w.replicationFrom) }),
           proxy: (w) =>
             w === 'client'
               ? { host: '127.0.0.1', port: ports[id - 1]! }
@@ -330,7 +332,7 @@ class DockerCluster implements Cluster {
   async activeController(): Promise<number> {
     const running = [...this.brokers.values()].find((b) => this.ops.state(b.id) === 'running' && b.connected);
     if (!running) throw new HarnessError('no running broker to ask for the active controller');
-    const out = await runToolIn(running.container!, `${running.name}:${PORT.controller}`, 'kafka-metadata-quorum', ['--bootstrap-controller', '{bootstrap}', 'describe', '--status']);
+    const out = await runToolIn(running.container!, `${running.name}:${controllerPort(running.id)}`, 'kafka-metadata-quorum', ['--bootstrap-controller', '{bootstrap}', 'describe', '--status']);
     const m = /LeaderId:\s+(\d+)/.exec(out);
     if (!m?.[1]) throw new HarnessError(`could not find the active controller: ${out.slice(-500)}`);
     return Number(m[1]);

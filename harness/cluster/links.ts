@@ -3,8 +3,10 @@
 // replication listener through `bB-replication-from-A` (B advertises one replication
 // listener per source broker, and A uses its own as inter.broker.listener.name), and B's
 // controller through `bB-controller-from-A` (A's controller.quorum.voters list its own
-// proxies). So a cut between two groups of brokers is a set of proxies, in both
-// directions, and the links inside a group stay up.
+// proxies, and B advertises one controller listener per source, A's first in A's
+// controller.listener.names, so the endpoint a KRaft leader sends A is A's proxy too).
+// So a cut between two groups of brokers is a set of proxies, in both directions, and
+// the links inside a group stay up.
 
 export type LinkKind = 'client' | 'replication' | 'controller';
 

@@ -77,8 +77,8 @@ export class LocalBackend implements ClusterBackend {
   async start(spec: ClusterSpec): Promise<Cluster> {
     const [java, kafka, toxi] = await this.provision(spec.kafkaVersion, spec.log);
     fs.mkdirSync(spec.dir, { recursive: true });
-    // per broker: client, controller and watch listeners, a replication listener per source, and a proxy per link
-    const ports = await freePorts(spec.brokers * (4 + 3 * spec.brokers) + 1);
+    // per broker: client and watch listeners, a replication and a controller listener per source, and a proxy per link
+    const ports = await freePorts(spec.brokers * (3 + 4 * spec.brokers) + 1);
     const take = () => {
       const p = ports.shift();
       if (p === undefined) throw new Error('ran out of ports');

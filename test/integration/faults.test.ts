@@ -136,4 +136,38 @@ describe.skipIf(!prereq.ok)('fault catalogue on a real cluster', () => {
       await sleep(500);
     }
   });
+  it('network.partition also cuts the KRaft quorum: the active controller cut off from the others is replaced by one of them', async () => {
+    // the followers learn the leader's controller endpoint from the leader itself (KIP-853):
+    // if that endpoint were not behind the proxies, their Raft link would survive the cut
+    // and the lone leader would stay the active controller for good
+    const lone = await bench.cluster.activeController!();
+    const others = bench.cluster.brokerIds.filter((id) => id !== lone);
+    const world: FaultWorld = {
+      cluster: bench.cluster,
+      partitions: async () => [],
+      activeController: async () => lone,
+      agent: () => undefined,
+      elapsed: () => 0,
+      log: () => undefined,
+      signal: new AbortController().signal,
+    };
+    const partition = faultType('network.partition');
+    const spec = { action: 'network.partition', at: 0, index: 0, atMs: 0, groups: [[lone], others], partition: 0, clients: 1 };
+    const applied = await partition.apply(spec as Parameters<typeof partition.apply>[0], world);
+    try {
+      const deadline = Date.now() + 60_000;
+      let active = lone;
+      while (active === lone) {
+        if (Date.now() > deadline) throw new Error(`broker ${lone}, cut off from ${others.join(' and ')}, was still the active controller after 60 s`);
+        await sleep(1000);
+        active = await bench.cluster.activeController!().catch(() => lone);
+      }
+      expect(others).toContain(active);
+    } finally {
+      await applied.undo();
+    }
+    await using admin = new ClusterAdmin(bench.cluster.bootstrapServers);
+    const healthy = await admin.waitHealthy({ brokers: 3, topics: [], timeoutMs: 90_000 });
+    expect(healthy.healthy, healthy.detail).toBe(true);
+  });
 });

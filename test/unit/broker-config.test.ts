@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { brokerAddresses, brokerProperties, proxyPlan, renderProperties, type BrokerAddresses } from '../../harness/cluster/broker-config.ts';
 import { inboundProxies, partitionCuts, proxiesTouching } from '../../harness/cluster/links.ts';
 
-// broker id at the hundreds, the source broker at the tens: 9121 = broker 1's replication listener for broker 2
+// broker id at the hundreds, the source broker at the tens: 9120 = broker 1's replication listener for broker 1;
+// controller listeners at 9060 + the source: 9162 = broker 1's controller listener for broker 2
 const at = (port: number) => ({ host: '127.0.0.1', port });
 const addr = (id: number, ids = [1, 2, 3]): BrokerAddresses =>
   brokerAddresses(ids, {
-    bind: (w) => at(w === 'client' ? 9000 + id * 100 : w === 'controller' ? 9001 + id * 100 : 9010 + id * 100 + w.replicationFrom * 10),
+    bind: (w) => at(w === 'client' ? 9000 + id * 100 : 'controllerFrom' in w ? 9060 + id * 100 + w.controllerFrom : 9010 + id * 100 + w.replicationFrom * 10),
     proxy: (w) => at(w === 'client' ? 19000 + id * 100 : 'replicationFrom' in w ? 19010 + id * 100 + w.replicationFrom * 10 : 29010 + id * 100 + w.controllerFrom * 10),
   });
 const nodes = new Map([1, 2, 3].map((id) => [id, addr(id)]));
@@ -16,14 +17,21 @@ const nodes = new Map([1, 2, 3].map((id) => [id, addr(id)]));
 describe('brokerProperties', () => {
   it('binds the real sockets and advertises the proxies; voters are the controller proxies', () => {
     const p = brokerProperties({ nodeId: 2, nodes, logDir: '/data/b2', brokers: 3, overrides: {} });
-    // a replication listener per source broker, each advertised at its own proxy
+    // a replication and a controller listener per source broker, each advertised at its own proxy
     expect(p['listeners']).toBe(
-      'CLIENT://127.0.0.1:9200,REPLICATION_FROM_1://127.0.0.1:9220,REPLICATION_FROM_2://127.0.0.1:9230,REPLICATION_FROM_3://127.0.0.1:9240,CONTROLLER://127.0.0.1:9201',
+      'CLIENT://127.0.0.1:9200,REPLICATION_FROM_1://127.0.0.1:9220,REPLICATION_FROM_2://127.0.0.1:9230,REPLICATION_FROM_3://127.0.0.1:9240,' +
+        'CONTROLLER_FROM_1://127.0.0.1:9261,CONTROLLER_FROM_2://127.0.0.1:9262,CONTROLLER_FROM_3://127.0.0.1:9263',
     );
-    expect(p['advertised.listeners']).toBe('CLIENT://127.0.0.1:19200,REPLICATION_FROM_1://127.0.0.1:19220,REPLICATION_FROM_2://127.0.0.1:19230,REPLICATION_FROM_3://127.0.0.1:19240');
-    expect(p['listener.security.protocol.map']).toBe('CLIENT:PLAINTEXT,REPLICATION_FROM_1:PLAINTEXT,REPLICATION_FROM_2:PLAINTEXT,REPLICATION_FROM_3:PLAINTEXT,CONTROLLER:PLAINTEXT');
+    expect(p['advertised.listeners']).toBe(
+      'CLIENT://127.0.0.1:19200,REPLICATION_FROM_1://127.0.0.1:19220,REPLICATION_FROM_2://127.0.0.1:19230,REPLICATION_FROM_3://127.0.0.1:19240,' +
+        'CONTROLLER_FROM_1://127.0.0.1:29220,CONTROLLER_FROM_2://127.0.0.1:29230,CONTROLLER_FROM_3://127.0.0.1:29240',
+    );
+    expect(p['listener.security.protocol.map']).toBe(
+      'CLIENT:PLAINTEXT,REPLICATION_FROM_1:PLAINTEXT,REPLICATION_FROM_2:PLAINTEXT,REPLICATION_FROM_3:PLAINTEXT,CONTROLLER_FROM_1:PLAINTEXT,CONTROLLER_FROM_2:PLAINTEXT,CONTROLLER_FROM_3:PLAINTEXT',
+    );
     // broker 2 fetches through the listeners meant for it, and reaches each voter through the proxy of its own link
     expect(p['inter.broker.listener.name']).toBe('REPLICATION_FROM_2');
+    expect(p['controller.listener.names']).toBe('CONTROLLER_FROM_2,CONTROLLER_FROM_1,CONTROLLER_FROM_3');
     expect(p['controller.quorum.voters']).toBe('1@127.0.0.1:29130,2@127.0.0.1:29230,3@127.0.0.1:29330');
     const p1 = brokerProperties({ nodeId: 1, nodes, logDir: '/data/b1', brokers: 3, overrides: {} });
     expect(p1['controller.quorum.voters']).toBe('1@127.0.0.1:29120,2@127.0.0.1:29220,3@127.0.0.1:29320');
@@ -35,12 +43,29 @@ describe('brokerProperties', () => {
     expect(p['transaction.state.log.min.isr']).toBe('2');
   });
 
+  it('a KRaft leader advertises, under each follower\'s own controller listener, the proxy that follower\'s voters list for it', () => {
+    // a follower reaches the leader at the endpoint the leader sends it (KIP-853), looked up
+    // by the follower's first controller listener name: it must be the follower's own proxy
+    // of the link, or a network partition would leave the follower's Raft link up
+    const props = new Map([1, 2, 3].map((id) => [id, brokerProperties({ nodeId: id, nodes, logDir: `/d${id}`, brokers: 3, overrides: {} })]));
+    const listenersOf = (v: string) => new Map(v.split(',').map((l) => [l.slice(0, l.indexOf('://')), l.slice(l.indexOf('://') + 3)]));
+    for (const [follower, fp] of props) {
+      const own = fp['controller.listener.names']!.split(',')[0]!;
+      const voters = new Map(fp['controller.quorum.voters']!.split(',').map((v) => [Number(v.slice(0, v.indexOf('@'))), v.slice(v.indexOf('@') + 1)]));
+      for (const [leader, lp] of props) {
+        const advertised = listenersOf(lp['advertised.listeners']!).get(own);
+        expect(advertised, `broker ${leader} as seen by broker ${follower}`).toBe(voters.get(leader));
+        expect(advertised, `broker ${leader} as seen by broker ${follower}`).toBe(`127.0.0.1:${nodes.get(leader)!.proxy.controllerFrom[follower]!.port}`);
+      }
+    }
+  });
+
   it('adds the observer\'s listener outside Toxiproxy when the backend gives one, and no proxy for it', () => {
     const watched = new Map([1, 2, 3].map((id) => [id, { ...addr(id), watch: { bind: at(9050 + id * 100), advertised: at(9050 + id * 100) } }]));
     const p = brokerProperties({ nodeId: 2, nodes: watched, logDir: '/data/b2', brokers: 3, overrides: {} });
-    expect(p['listeners']).toMatch(/,CONTROLLER:\/\/127\.0\.0\.1:9201,WATCH:\/\/127\.0\.0\.1:9250$/);
-    expect(p['advertised.listeners']).toMatch(/,REPLICATION_FROM_3:\/\/127\.0\.0\.1:19240,WATCH:\/\/127\.0\.0\.1:9250$/);
-    expect(p['listener.security.protocol.map']).toMatch(/,CONTROLLER:PLAINTEXT,WATCH:PLAINTEXT$/);
+    expect(p['listeners']).toMatch(/,CONTROLLER_FROM_3:\/\/127\.0\.0\.1:9263,WATCH:\/\/127\.0\.0\.1:9250$/);
+    expect(p['advertised.listeners']).toMatch(/,CONTROLLER_FROM_3:\/\/127\.0\.0\.1:29240,WATCH:\/\/127\.0\.0\.1:9250$/);
+    expect(p['listener.security.protocol.map']).toMatch(/,CONTROLLER_FROM_3:PLAINTEXT,WATCH:PLAINTEXT$/);
     // everything else as without it
     const plain = brokerProperties({ nodeId: 2, nodes, logDir: '/data/b2', brokers: 3, overrides: {} });
     for (const k of Object.keys(plain).filter((k) => !['listeners', 'advertised.listeners', 'listener.security.protocol.map'].includes(k))) expect(p[k], k).toBe(plain[k]);
@@ -73,7 +98,7 @@ describe('the link layout', () => {
     expect(plan.find((p) => p.name === 'b2-client')).toEqual({ name: 'b2-client', listen: '0.0.0.0:19200', upstream: 'kafka-2:9200' });
     // broker 1 fetching from broker 2: broker 2's listener for source 1
     expect(plan.find((p) => p.name === 'b2-replication-from-1')).toEqual({ name: 'b2-replication-from-1', listen: '0.0.0.0:19220', upstream: 'kafka-2:9220' });
-    expect(plan.find((p) => p.name === 'b3-controller-from-1')).toEqual({ name: 'b3-controller-from-1', listen: '0.0.0.0:29320', upstream: 'kafka-3:9301' });
+    expect(plan.find((p) => p.name === 'b3-controller-from-1')).toEqual({ name: 'b3-controller-from-1', listen: '0.0.0.0:29320', upstream: 'kafka-3:9361' });
     expect(new Set(plan.map((p) => p.listen)).size).toBe(plan.length);
   });
 

@@ -15,13 +15,13 @@ describe('docker-compose.yml', () => {
   it('advertises every listener at a Toxiproxy proxy', () => {
     const text = renderComposeFile();
     // broker 2: a replication listener per source, each behind its own proxy; it reaches each voter through its own links
-    expect(text).toContain('KAFKA_ADVERTISED_LISTENERS: "CLIENT://127.0.0.1:19092,REPLICATION_FROM_1://toxiproxy:21201,REPLICATION_FROM_2://toxiproxy:21202,REPLICATION_FROM_3://toxiproxy:21203"');
+    expect(text).toContain('KAFKA_ADVERTISED_LISTENERS: "CLIENT://127.0.0.1:19092,REPLICATION_FROM_1://toxiproxy:21201,REPLICATION_FROM_2://toxiproxy:21202,REPLICATION_FROM_3://toxiproxy:21203,CONTROLLER_FROM_1://toxiproxy:22201,CONTROLLER_FROM_2://toxiproxy:22202,CONTROLLER_FROM_3://toxiproxy:22203"');
     expect(text).toContain('KAFKA_CONTROLLER_QUORUM_VOTERS: "1@toxiproxy:22102,2@toxiproxy:22202,3@toxiproxy:22302"');
     expect(text).toContain('KAFKA_INTER_BROKER_LISTENER_NAME: "REPLICATION_FROM_2"');
     const proxies = JSON.parse(renderComposeToxiproxyConfig()) as Array<{ name: string; listen: string; upstream: string }>;
     // broker 1 fetching from broker 3 goes through broker 3's listener for source 1
     expect(proxies.find((p) => p.name === 'b3-replication-from-1')).toEqual({ name: 'b3-replication-from-1', listen: '0.0.0.0:21301', upstream: 'kafka-3:9101', enabled: true });
-    expect(proxies.find((p) => p.name === 'b3-controller-from-1')).toEqual({ name: 'b3-controller-from-1', listen: '0.0.0.0:22301', upstream: 'kafka-3:9094', enabled: true });
+    expect(proxies.find((p) => p.name === 'b3-controller-from-1')).toEqual({ name: 'b3-controller-from-1', listen: '0.0.0.0:22301', upstream: 'kafka-3:9201', enabled: true });
     // per broker: a client link, and a replication and a controller link from each broker
     expect(proxies).toHaveLength(3 * (1 + 3 + 3));
   });
