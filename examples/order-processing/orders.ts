@@ -26,8 +26,9 @@ export class OrderPublisher {
     await this.producer.send({ topic: 'orders', acks: -1, messages: [{ key: order.id, value: JSON.stringify(order) }] });
   }
 
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+  /** Bounded, like the processor's stop: a service's shutdown must not wait forever. */
+  async disconnect(timeoutMs = 15_000): Promise<void> {
+    await within(this.producer.disconnect(), timeoutMs);
   }
 }
 
@@ -66,7 +67,16 @@ export class OrderProcessor {
    * (its fetchers keep retrying), and a service's shutdown must not wait on it forever.
    */
   async stop(timeoutMs = 15_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.consumer.disconnect(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(timer));
+    await within(this.consumer.disconnect(), timeoutMs);
+  }
+}
+
+/** Waits for `work`, or for `ms`, whichever comes first. */
+async function within(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
