@@ -7,6 +7,7 @@ import { messageValue } from '../ledger/message-id.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { classifyError, kafkajsCompression } from '../clients/kafkajs.ts';
 import type { ProducerAgentConfig } from '../clients/protocol.ts';
+import { Fifo } from '../util/fifo.ts';
 import { retryStartup, send } from './io.ts';
 
 interface Pending {
@@ -71,7 +72,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   // go out together (up to batch.size bytes a send) when one completes or linger.ms
   // is up. kafkajs serialises the requests of an idempotent producer, so there the
   // limit is 1.
-  const queues = new Map<number, Pending[]>();
+  const queues = new Map<number, Fifo<Pending>>();
   const queueBytes = new Map<number, number>();
   const oldest = new Map<number, number>();
   const sending = new Map<number, number>();
@@ -169,7 +170,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
   function pumpSync(): void {
     if (syncWaitingOn || !handingOver) return;
     let best: number | undefined;
-    for (const [part, q] of queues) if (q.length > 0 && (best === undefined || q[0]!.seq < queues.get(best)![0]!.seq)) best = part;
+    for (const [part, q] of queues) if (q.length > 0 && (best === undefined || q.at(0)!.seq < queues.get(best)!.at(0)!.seq)) best = part;
     if (best === undefined) return;
     const queue = queues.get(best)!;
     const m = queue.shift()!;
@@ -188,8 +189,8 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       if (!force && bytes < p.batchBytes && age < p.lingerMs) return;
       let n = 0;
       let taken = 0;
-      while (n < queue.length && (n === 0 || taken + queue[n]!.bytes <= p.batchBytes)) taken += queue[n++]!.bytes;
-      const batch = queue.splice(0, n);
+      while (n < queue.length && (n === 0 || taken + queue.at(n)!.bytes <= p.batchBytes)) taken += queue.at(n++)!.bytes;
+      const batch = queue.take(n);
       queueBytes.set(partition, bytes - taken);
       oldest.set(partition, Date.now());
       sendBatch(partition, batch);
@@ -202,7 +203,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
     const value = makeValue(s);
     let queue = queues.get(partition);
     if (!queue) {
-      queue = [];
+      queue = new Fifo<Pending>();
       queues.set(partition, queue);
     }
     if (queue.length === 0) oldest.set(partition, Date.now());
@@ -260,7 +261,7 @@ export async function runProducer(cfg: ProducerAgentConfig, ledger: LedgerWriter
       // what is still waiting was never handed to the client: unsent, not unknown
       const t = Date.now();
       for (const [part, queue] of queues) {
-        if (queue.length > 0) ledger.append({ e: 'unsent', pid: cfg.agentId, p: part, seqs: queue.splice(0).map((m) => m.seq), t });
+        if (queue.length > 0) ledger.append({ e: 'unsent', pid: cfg.agentId, p: part, seqs: queue.take().map((m) => m.seq), t });
       }
       resolve();
     });
