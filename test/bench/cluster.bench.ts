@@ -6,12 +6,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { DEFAULT_KAFKA_VERSION } from '../../harness/provision/versions.ts';
 import { AgentHandle } from '../../harness/agents/handle.ts';
 import { kafkajsDriver } from '../../harness/clients/kafkajs.ts';
 import { resolveProducer } from '../../harness/clients/settings.ts';
-import { messageValue } from '../../harness/agents/producer.ts';
+import { MESSAGE_SIZE, plainProducer, untracked } from './untracked.ts';
 import type { ProducerStats } from '../../harness/clients/protocol.ts';
 import { clusterPrerequisites, runExperiment, startCluster, type ChaosCluster } from '../../harness/index.ts';
 import { finalRead } from '../../harness/run/final-read.ts';
@@ -20,7 +19,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** interleaved rounds of the producer comparison */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const READ_RECORDS = Number(process.env.BENCH_READ_RECORDS ?? 1_000_000);
-const MESSAGE_SIZE = 200;
 /** which parts to run (comma-separated: producer, read, overhead); default all */
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'producer,read,overhead').split(','));
 
@@ -35,59 +33,6 @@ if (!prereq.ok) {
   process.exit(process.env.CI === 'true' ? 1 : 0);
 }
 
-/** The agent's message value, so the final read parses what it parses in a run. */
-function payload(runId: string, producerId: string, seq: number): string {
-  return messageValue({ runId, producerId, seq, sentAt: Date.now() }, MESSAGE_SIZE);
-}
-
-/**
- * Plain kafkajs at its best with the agent's settings: per partition, batches of up to
- * batch.size bytes, up to max.in.flight sends under way, no ledger, no tracking.
- */
-async function untracked(
-  producer: Producer,
-  topic: string,
-  opts: { runId: string; partitions: number; seconds?: number; count?: number; shape?: 'per-partition' | 'wide' },
-): Promise<{ acked: number; ms: number }> {
-  const settings = resolveProducer({ acks: -1, 'enable.idempotence': true });
-  const perBatch = Math.max(1, Math.floor(settings.batchBytes / MESSAGE_SIZE));
-  const until = opts.seconds !== undefined ? Date.now() + opts.seconds * 1000 : Infinity;
-  const limit = opts.count ?? Infinity;
-  let seq = 0;
-  let acked = 0;
-  const started = Date.now();
-  const lane = async (partition: number) => {
-    while (Date.now() < until && seq < limit) {
-      const n = Math.min(perBatch, limit - seq);
-      const messages = Array.from({ length: n }, () => {
-        const s = seq++;
-        return { partition, key: `u0:${s}`, value: payload(opts.runId, 'u0', s) };
-      });
-      await producer.send({ topic, acks: -1, messages });
-      acked += n;
-    }
-  };
-  // or one send for every partition at once (kafkajs groups it per leader)
-  const wide = async () => {
-    while (Date.now() < until && seq < limit) {
-      const messages = [];
-      for (let p = 0; p < opts.partitions && seq < limit; p++) {
-        for (let i = 0; i < perBatch && seq < limit; i++) {
-          const s = seq++;
-          messages.push({ partition: p, key: `u0:${s}`, value: payload(opts.runId, 'u0', s) });
-        }
-      }
-      await producer.send({ topic, acks: -1, messages });
-      acked += messages.length;
-    }
-  };
-  const lanes: Promise<void>[] = [];
-  if (opts.shape === 'wide') for (let i = 0; i < settings.maxInFlightRequests; i++) lanes.push(wide());
-  else for (let p = 0; p < opts.partitions; p++) for (let i = 0; i < settings.maxInFlightRequests; i++) lanes.push(lane(p));
-  await Promise.all(lanes);
-  return { acked, ms: Date.now() - started };
-}
-
 async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> {
   const bootstrap = cluster.bootstrapServers;
   for (const t of ['perf-java', 'perf-untracked', 'perf-tracked']) await cluster.createTopic(t, { partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': 2 } });
@@ -98,17 +43,23 @@ async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> 
   ], { timeoutMs: 600_000 });
   const javaRate = Number(/([\d.]+) records\/sec/.exec(java.trim().split('\n').pop() ?? '')?.[1] ?? NaN);
 
-  const kafka = new Kafka({ clientId: 'bench-untracked', brokers: bootstrap, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
-  await producer.connect();
   const driver = await kafkajsDriver.prepare({ kafkaVersion: DEFAULT_KAFKA_VERSION });
   const rate = (r: { acked: number; ms: number }) => (r.acked * 1000) / r.ms;
 
   // plain kafkajs: its best of two ways to keep the brokers busy (batches per partition,
-  // or all partitions in each send)
+  // or all partitions in each send), each in a process of its own started for the trial,
+  // as the agent's is (a process warmed up by the trials before would favour plain kafkajs)
+  const plainProcess = async (shape: 'per-partition' | 'wide') => {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'untracked.ts'), JSON.stringify({ bootstrap, topic: 'perf-untracked', runId: cluster.runId, seconds: SECONDS, shape })], {
+      encoding: 'utf8',
+      timeout: (SECONDS + 60) * 1000,
+    });
+    if (out.status !== 0) throw new Error(`plain kafkajs (${shape}) failed: ${out.stderr.slice(-500)}`);
+    return rate(JSON.parse(out.stdout.trim().split('\n').pop()!) as { acked: number; ms: number });
+  };
   const plainTrial = async () => {
-    const perPartition = rate(await untracked(producer, 'perf-untracked', { runId: cluster.runId, partitions: 3, seconds: SECONDS, shape: 'per-partition' }));
-    const wide = rate(await untracked(producer, 'perf-untracked', { runId: cluster.runId, partitions: 3, seconds: SECONDS, shape: 'wide' }));
+    const perPartition = await plainProcess('per-partition');
+    const wide = await plainProcess('wide');
     return { perPartition, wide, best: Math.max(perPartition, wide) };
   };
   // the real producer agent (its own process, ledger and attempt tracking), offered more
@@ -162,12 +113,11 @@ async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> 
     bestPlain = Math.max(bestPlain, plain.best);
     rounds.push({ plain, tracked });
   }
-  await producer.disconnect();
   const bestTracked = Math.max(...rounds.map((r) => r.tracked));
   const ratio = bestTracked / bestPlain;
   const perRound = rounds.map((r) => (r.tracked / r.plain.best).toFixed(2));
 
-  say(`producer, acks=all + idempotence, ${MESSAGE_SIZE}-byte messages, 3 partitions x 3 replicas, ${SECONDS} s a trial, ${ROUNDS} interleaved rounds:`);
+  say(`producer, acks=all + idempotence, ${MESSAGE_SIZE}-byte messages, 3 partitions x 3 replicas, ${SECONDS} s a trial, each in a fresh process, ${ROUNDS} interleaved rounds:`);
   say(`  Kafka's Java perf tool (the ceiling): ${fmt(javaRate)} msg/s`);
   rounds.forEach((r, i) =>
     say(`  round ${i + 1}: plain kafkajs ${fmt(r.plain.best)} msg/s (per-partition batches ${fmt(r.plain.perPartition)}, all-partition sends ${fmt(r.plain.wide)}), tracked agent ${fmt(r.tracked)} msg/s: ${perRound[i]}`),
@@ -179,8 +129,7 @@ async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> 
 
 async function readBench(cluster: ChaosCluster): Promise<void> {
   await cluster.createTopic('read', { partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': 2 } });
-  const kafka = new Kafka({ clientId: 'bench-fill', brokers: cluster.bootstrapServers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  const producer = plainProducer(cluster.bootstrapServers, 'bench-fill');
   await producer.connect();
   await untracked(producer, 'read', { runId: cluster.runId, partitions: 3, count: READ_RECORDS });
   await producer.disconnect();
