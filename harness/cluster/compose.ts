@@ -14,8 +14,8 @@ import { ContainerBrokers, demux } from './containers.ts';
 /** The compose cluster's data lives in volumes that docker compose owns: no power loss there. */
 const COMPOSE_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy']);
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
-import { brokerAddresses, brokerProperties, proxyPlan, type BrokerAddresses } from './broker-config.ts';
-import { dockerAnswers } from './docker.ts';
+import { brokerProperties, proxyPlan, type BrokerAddresses } from './broker-config.ts';
+import { containerAddresses, dockerAnswers } from './docker.ts';
 
 const BROKERS = 3;
 const TOXI_API_PORT = 8474;
@@ -27,17 +27,9 @@ export const COMPOSE_LABEL = 'kafka-chaos.compose';
 
 const IDS = Array.from({ length: BROKERS }, (_, i) => i + 1);
 
-/** The same layout as the docker backend's, with the compose service names. */
+/** The docker backend's container layout, with the compose service names. */
 function composeAddresses(id: number): BrokerAddresses {
-  return brokerAddresses(IDS, {
-    bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? 9092 : 'controllerFrom' in w ? 9200 + w.controllerFrom : 9100 + w.replicationFrom }),
-    proxy: (w) =>
-      w === 'client'
-        ? { host: '127.0.0.1', port: clientPort(id) }
-        : 'replicationFrom' in w
-          ? { host: 'toxiproxy', port: 21000 + id * 100 + w.replicationFrom }
-          : { host: 'toxiproxy', port: 22000 + id * 100 + w.controllerFrom },
-  });
+  return containerAddresses(IDS, id, 'toxiproxy', { host: '127.0.0.1', port: clientPort(id) });
 }
 
 /** KAFKA_<NAME> as the official image reads it: `.` -> `_`, `_` -> `__`, `-` -> `___`. */

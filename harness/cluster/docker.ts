@@ -18,7 +18,7 @@ import { waitForBrokers } from './admin.ts';
 import { ContainerBrokers, demux, runToolIn } from './containers.ts';
 import { configureReaper, LoopbackContainer, startNetwork } from './testcontainers.ts';
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
-import { BROKER_LOG4J2, brokerAddresses, brokerProperties, newClusterId, proxyPlan, renderProperties, type BrokerAddresses } from './broker-config.ts';
+import { BROKER_LOG4J2, brokerAddresses, brokerProperties, newClusterId, proxyPlan, renderProperties, type BrokerAddresses, type HostPort } from './broker-config.ts';
 
 /** Label on every container and network a run creates: `kafka-chaos clean` finds them by it. */
 export const RUN_LABEL = 'kafka-chaos.run';
@@ -28,15 +28,29 @@ export interface DockerImages {
   toxiproxy: string;
 }
 
-const PORT = { client: 9092 } as const;
+/** inside a broker container: the client listener */
+const CLIENT_PORT = 9092;
 /** inside a broker container: the replication listener for source broker `from` */
 const replicationPort = (from: number) => 9100 + from;
-/** a broker's controller listener for source broker `from` */
+/** inside a broker container: the controller listener for source broker `from` */
 const controllerPort = (from: number) => 9200 + from;
 /** in the Toxiproxy container: the proxies of the links into broker `to` from broker `from` */
 const replicationProxyPort = (to: number, from: number) => 21000 + to * 100 + from;
 const controllerProxyPort = (to: number, from: number) => 22000 + to * 100 + from;
 const TOXI_API = 8474;
+
+/**
+ * A broker's addresses in the container layout the docker and compose backends share:
+ * fixed listener ports in the broker's container, its proxies in the Toxiproxy container
+ * (`toxiproxyHost`), and its client proxy where the host's agents reach it.
+ */
+export function containerAddresses(ids: readonly number[], id: number, toxiproxyHost: string, clientProxy: HostPort): BrokerAddresses {
+  return brokerAddresses(ids, {
+    bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? CLIENT_PORT : 'controllerFrom' in w ? controllerPort(w.controllerFrom) : replicationPort(w.replicationFrom) }),
+    proxy: (w) =>
+      w === 'client' ? clientProxy : { host: toxiproxyHost, port: 'replicationFrom' in w ? replicationProxyPort(id, w.replicationFrom) : controllerProxyPort(id, w.controllerFrom) },
+  });
+}
 
 /** Is there a Docker engine answering? */
 export async function dockerAnswers(docker = new Docker(), timeoutMs = 3000): Promise<boolean> {
@@ -175,15 +189,7 @@ class DockerCluster implements Cluster {
         id,
         name,
         dir: path.join(spec.dir, `broker-${id}`),
-        addr: brokerAddresses(ids, {
-          bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? PORT.client : 'controllerFrom' in w ? controllerPort(w.controllerFrom) : replicationPort(w.replicationFrom) }),
-          proxy: (w) =>
-            w === 'client'
-              ? { host: '127.0.0.1', port: ports[id - 1]! }
-              : 'replicationFrom' in w
-                ? { host: toxiName, port: replicationProxyPort(id, w.replicationFrom) }
-                : { host: toxiName, port: controllerProxyPort(id, w.controllerFrom) },
-        }),
+        addr: containerAddresses(ids, id, toxiName, { host: '127.0.0.1', port: ports[id - 1]! }),
         container: undefined,
         started: undefined,
         connected: true,
