@@ -89,10 +89,12 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
   };
   // this node reaches every voter through the proxies that carry its own traffic
   const voters = ids.map((id) => `${id}@${hp(at(input.nodes.get(id)!.proxy.controllerFrom, input.nodeId, 'controller'))}`).join(',');
-  const replication = ids.map((from) => `${replicationListener(from)}://${hp(at(self.bind.replication, from, 'replication bind'))}`);
-  const advertisedReplication = ids.map((from) => `${replicationListener(from)}://${hp(at(self.proxy.replicationFrom, from, 'replication proxy'))}`);
-  const controller = ids.map((from) => `${controllerListener(from)}://${hp(at(self.bind.controller, from, 'controller bind'))}`);
-  const advertisedController = ids.map((from) => `${controllerListener(from)}://${hp(at(self.proxy.controllerFrom, from, 'controller proxy'))}`);
+  // a listener per source broker: NAME_FROM_n://address, for every source n
+  const perSource = (name: (from: number) => string, addresses: BySource, what: string) => ids.map((from) => `${name(from)}://${hp(at(addresses, from, what))}`);
+  const replication = perSource(replicationListener, self.bind.replication, 'replication bind');
+  const advertisedReplication = perSource(replicationListener, self.proxy.replicationFrom, 'replication proxy');
+  const controller = perSource(controllerListener, self.bind.controller, 'controller bind');
+  const advertisedController = perSource(controllerListener, self.proxy.controllerFrom, 'controller proxy');
   const internalRf = Math.min(3, input.brokers);
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
@@ -100,7 +102,7 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
     'controller.quorum.voters': voters,
     listeners: [`CLIENT://${hp(self.bind.client)}`, ...replication, ...controller, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.bind)}`] : [])].join(','),
     'advertised.listeners': [`CLIENT://${hp(self.proxy.client)}`, ...advertisedReplication, ...advertisedController, ...(self.watch ? [`${WATCH_LISTENER}://${hp(self.watch.advertised)}`] : [])].join(','),
-    'listener.security.protocol.map': ['CLIENT:PLAINTEXT', ...ids.map((from) => `${replicationListener(from)}:PLAINTEXT`), ...ids.map((from) => `${controllerListener(from)}:PLAINTEXT`), ...(self.watch ? [`${WATCH_LISTENER}:PLAINTEXT`] : [])].join(','),
+    'listener.security.protocol.map': ['CLIENT', ...ids.map(replicationListener), ...ids.map(controllerListener), ...(self.watch ? [WATCH_LISTENER] : [])].map((l) => `${l}:PLAINTEXT`).join(','),
     'inter.broker.listener.name': replicationListener(input.nodeId),
     // its own first: the node reaches the quorum through it; the others are listed so they are controller listeners
     'controller.listener.names': [input.nodeId, ...ids.filter((id) => id !== input.nodeId)].map(controllerListener).join(','),
