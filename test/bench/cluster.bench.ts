@@ -9,8 +9,7 @@ import path from 'node:path';
 import { DEFAULT_KAFKA_VERSION } from '../../harness/provision/versions.ts';
 import { AgentHandle } from '../../harness/agents/handle.ts';
 import { kafkajsDriver } from '../../harness/clients/kafkajs.ts';
-import { resolveProducer } from '../../harness/clients/settings.ts';
-import { MESSAGE_SIZE, plainProducer, untracked } from './untracked.ts';
+import { BENCH_PRODUCER, MESSAGE_SIZE, plainProducer, untracked } from './untracked.ts';
 import type { ProducerStats } from '../../harness/clients/protocol.ts';
 import { clusterPrerequisites, runExperiment, startCluster, type ChaosCluster } from '../../harness/index.ts';
 import { finalRead } from '../../harness/run/final-read.ts';
@@ -39,7 +38,7 @@ async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> 
   // the machine's ceiling: Kafka's own Java producer, same acks, idempotence, batching
   const java = await cluster.cluster.runTool!('kafka-producer-perf-test', [
     '--topic', 'perf-java', '--num-records', String(40_000 * SECONDS), '--record-size', String(MESSAGE_SIZE), '--throughput', '-1',
-    '--producer-props', 'bootstrap.servers={bootstrap}', 'acks=all', 'enable.idempotence=true', 'linger.ms=5', 'batch.size=16384', 'max.in.flight.requests.per.connection=5',
+    '--producer-props', 'bootstrap.servers={bootstrap}', 'acks=all', 'enable.idempotence=true', `linger.ms=${BENCH_PRODUCER.lingerMs}`, `batch.size=${BENCH_PRODUCER.batchBytes}`, `max.in.flight.requests.per.connection=${BENCH_PRODUCER.maxInFlightRequests}`,
   ], { timeoutMs: 600_000 });
   const javaRate = Number(/([\d.]+) records\/sec/.exec(java.trim().split('\n').pop() ?? '')?.[1] ?? NaN);
 
@@ -80,7 +79,7 @@ async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> 
         messageSize: MESSAGE_SIZE,
         ledgerFile: path.join(dir, `${agentId}.jsonl`),
         client: 'kafkajs',
-        producer: resolveProducer({ acks: -1, 'enable.idempotence': true }),
+        producer: BENCH_PRODUCER,
       },
       dir,
       cluster.runId,
@@ -100,17 +99,11 @@ async function producerBench(cluster: ChaosCluster, dir: string): Promise<void> 
   const rounds: Array<{ plain: Awaited<ReturnType<typeof plainTrial>>; tracked: number }> = [];
   let bestPlain = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    let plain: Awaited<ReturnType<typeof plainTrial>>;
-    let tracked: number;
-    if (round % 2 === 0 && bestPlain > 0) {
-      tracked = await trackedTrial(round, bestPlain * 1.25);
-      plain = await plainTrial();
-    } else {
-      plain = await plainTrial();
-      bestPlain = Math.max(bestPlain, plain.best);
-      tracked = await trackedTrial(round, bestPlain * 1.25);
-    }
+    const trackedFirst = round % 2 === 0 && bestPlain > 0;
+    const before = trackedFirst ? await trackedTrial(round, bestPlain * 1.25) : undefined;
+    const plain = await plainTrial();
     bestPlain = Math.max(bestPlain, plain.best);
+    const tracked = before ?? (await trackedTrial(round, bestPlain * 1.25));
     rounds.push({ plain, tracked });
   }
   const bestTracked = Math.max(...rounds.map((r) => r.tracked));

@@ -8,6 +8,8 @@ import { resolveProducer } from '../../harness/clients/settings.ts';
 import { messageValue } from '../../harness/ledger/message-id.ts';
 
 export const MESSAGE_SIZE = 200;
+/** The settings of every producer in the bench, tracked or not: acks=all with idempotence, the client defaults otherwise. */
+export const BENCH_PRODUCER = resolveProducer({ acks: -1, 'enable.idempotence': true });
 
 /** The agent's message value, so the final read parses what it parses in a run. */
 function payload(runId: string, producerId: string, seq: number): string {
@@ -23,7 +25,7 @@ export async function untracked(
   topic: string,
   opts: { runId: string; partitions: number; seconds?: number; count?: number; shape?: 'per-partition' | 'wide' },
 ): Promise<{ acked: number; ms: number }> {
-  const settings = resolveProducer({ acks: -1, 'enable.idempotence': true });
+  const settings = BENCH_PRODUCER;
   const perBatch = Math.max(1, Math.floor(settings.batchBytes / MESSAGE_SIZE));
   const until = opts.seconds !== undefined ? Date.now() + opts.seconds * 1000 : Infinity;
   const limit = opts.count ?? Infinity;
@@ -62,11 +64,10 @@ export async function untracked(
   return { acked, ms: Date.now() - started };
 }
 
-
-/** A producer with the agent's settings (acks=all, idempotence, 5 in flight). */
+/** A plain kafkajs producer with the agent's settings. */
 export function plainProducer(bootstrap: string[], clientId: string): Producer {
   const kafka = new Kafka({ clientId, brokers: bootstrap, logLevel: logLevel.NOTHING });
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  return kafka.producer({ idempotent: BENCH_PRODUCER.idempotent, maxInFlightRequests: BENCH_PRODUCER.maxInFlightRequests, allowAutoTopicCreation: false });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
