@@ -8,6 +8,7 @@ import type { PartitionRead } from '../ledger/events.ts';
 import type { Availability } from '../reconcile/availability.ts';
 import type { ExampleMetricName } from '../reconcile/metrics.ts';
 import type { IdentityViolation, Metrics, RetrySummary } from '../reconcile/types.ts';
+import type { PartitionEnds } from '../run/log-ends.ts';
 import type { ThresholdCheck } from '../run/thresholds.ts';
 import type { RepetitionSummary } from './repetitions.ts';
 import type { BackwardCommit } from '../reconcile/commits.ts';
@@ -17,6 +18,10 @@ export interface DrainReport {
   drained: boolean;
   waitedMs: number;
   detail: string;
+  /** the log's ends as the drain left them (settled) */
+  ends?: PartitionEnds[];
+  /** how the log differed at the final read from the ends the drain settled on: the run did not settle */
+  changedAfter?: string;
 }
 
 /** One producer incarnation's pace against its target rate. */

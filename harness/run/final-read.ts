@@ -5,6 +5,12 @@ import { messageIdParser } from '../ledger/message-id.ts';
 import { readPartitionsWithKafkajs, type RawRecord } from '../clients/kafkajs-reader.ts';
 import type { FinalRead, LogRecord, PartitionRead } from '../ledger/events.ts';
 import { HarnessError } from '../util/errors.ts';
+import { changedEnds } from './log-ends.ts';
+
+/** The log's ends moved while it was being read: something was still writing (or deleting). */
+export class LogChangedError extends HarnessError {
+  override name = 'LogChangedError';
+}
 
 /** A connection that broke under the read (a broker that just came back, a proxy reset): the read may start over. */
 function isConnectionError(err: unknown): boolean {
@@ -14,14 +20,16 @@ function isConnectionError(err: unknown): boolean {
 
 /**
  * The final read (see readOnce), started over up to twice when a connection breaks under
- * it: reading is idempotent, and the checks before and after stay as strict.
+ * it or the log's ends moved while it read (a high watermark still catching up): reading
+ * is idempotent, and the checks before and after stay as strict. The caller compares the
+ * ends of the read with those its drain saw.
  */
 export async function finalRead(opts: Parameters<typeof readOnce>[0]): Promise<FinalRead> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await readOnce(opts);
     } catch (err) {
-      if (attempt >= 3 || !isConnectionError(err) || opts.signal?.aborted) throw err;
+      if (attempt >= 3 || !(isConnectionError(err) || err instanceof LogChangedError) || opts.signal?.aborted) throw err;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -70,13 +78,8 @@ async function readOnce(opts: {
       byPartition.get(p)?.set(o, rec);
     },
   });
-  const after = await admin.offsets(opts.topic);
-  for (const a of after) {
-    const b = target.get(a.partition);
-    if (!b || b.high !== a.high || b.low !== a.low) {
-      throw new HarnessError(`partition ${a.partition} changed during the final read (before [${b?.low}, ${b?.high}), after [${a.low}, ${a.high})): something is still writing or deleting`);
-    }
-  }
+  const changed = changedEnds(before, await admin.offsets(opts.topic));
+  if (changed.length > 0) throw new LogChangedError(`the log changed during the final read (${changed.join('; ')}): something is still writing or deleting`);
   const partitions: PartitionRead[] = before.map((p) => ({ partition: p.partition, logStartOffset: p.low, highWatermark: p.high, records: byPartition.get(p.partition)?.size ?? 0 }));
   // without transactions or compaction every offset in [low, high) holds a record: a gap
   // would mean the read missed something, and every count after it would be wrong

@@ -26,6 +26,7 @@ import { errorMessage } from '../util/errors.ts';
 import { sleep } from '../util/time.ts';
 import type { ProfileContext } from './context.ts';
 import { finalRead } from './final-read.ts';
+import { changedEnds, QuietEnds } from './log-ends.ts';
 import { checkThresholds } from './thresholds.ts';
 import { readSamples, WatchSampler } from '../watch/sampler.ts';
 import { buildSeries, seriesGroupSummary, writeSeries } from '../watch/series.ts';
@@ -294,6 +295,12 @@ const readLog: Phase = {
     ctx.log('final read of every partition');
     const read = await finalRead({ bootstrap: cluster.bootstrapServers, topic: ctx.topic, runId: ctx.opts.runId, isolation: 'read_uncommitted', timeoutMs: 120_000, signal: ctx.opts.signal });
     ctx.result.partitions = read.partitions;
+    // the drain counted against the ends it saw settle: the log read must be that log
+    const drained = ctx.result.drain;
+    if (drained?.ends) {
+      const changed = changedEnds(drained.ends, read.partitions.map((p) => ({ partition: p.partition, low: p.logStartOffset, high: p.highWatermark })));
+      if (changed.length > 0) drained.changedAfter = changed.join('; ');
+    }
     writeRecords(path.join(ctx.dir, 'final-read.jsonl'), read.records);
     // the checker reads the records back from final-read.jsonl: only what the read saw of each partition stays in memory
     ctx.read = { ...read, records: [] };
@@ -453,6 +460,7 @@ export function unsettledReasons(ctx: Pick<ProfileContext, 'producers' | 'consum
   if (h && !h.healthy) reasons.push(`the cluster was not healthy after ${(h.waitedMs / 1000).toFixed(0)}s: ${h.detail}`);
   const d = ctx.result.drain;
   if (d && !d.drained) reasons.push(`the consumers did not drain: ${d.detail}`);
+  if (d?.changedAfter) reasons.push(`the log changed after the drain had seen it settle (${d.changedAfter}): the counts are of a log the consumers were not waited for`);
   return reasons;
 }
 
@@ -481,21 +489,28 @@ function startProgress(ctx: ProfileContext): void {
   });
 }
 
+/** How long the log's ends must stay the same before the drain counts them as final. */
+export const LOG_QUIET_MS = 1000;
+
 /**
- * Waits until the consumers are done with everything in the log: for every partition
- * with records, some consumer (in any incarnation) processed an offset at or beyond
- * high watermark - 1, or the group committed the high watermark (commit-then-process may
+ * Waits until the log has settled and the consumers are done with all of it. Settled:
+ * every partition's ends unchanged for LOG_QUIET_MS (a high watermark can still rise
+ * after the producers stop, while followers catch up). Done: for every partition with
+ * records, some consumer (in any incarnation) processed an offset at or beyond high
+ * watermark - 1, or the group committed the high watermark (commit-then-process may
  * legitimately skip a tail it never processes); and no consumer is in the middle of a
  * batch. Ends at once when a consumer is not running (it cannot drain). Bounded; the
- * report says what was left.
+ * report says what was left. The final read checks that the ends stayed as the drain
+ * left them.
  */
 async function drain(ctx: ProfileContext): Promise<DrainReport> {
   const started = Date.now();
   const consumers = [...ctx.consumers, ...ctx.transformers];
-  if (consumers.length === 0) return { drained: true, waitedMs: 0, detail: 'no consumers' };
   const groups = [...(ctx.consumers.length > 0 ? [ctx.groupId] : []), ...(ctx.transformers.length > 0 ? [ctx.transformGroupId] : [])];
   const admin = ctx.need(ctx.admin, 'the admin client');
   const timeoutMs = ctx.experiment.workload.drainTimeout;
+  const log = new QuietEnds(LOG_QUIET_MS);
+  const quietPhrase = () => `the log's ends unchanged for ${(log.unchangedFor(Date.now()) / 1000).toFixed(1)}s`;
   let detail = '';
   for (;;) {
     // a member that left the group on schedule (consumer.leave, the heal of consumer.join) is not dead
@@ -503,6 +518,7 @@ async function drain(ctx: ProfileContext): Promise<DrainReport> {
     if (dead.length > 0) return { drained: false, waitedMs: Date.now() - started, detail: `not running: ${dead.join(', ')}` };
     try {
       const offsets = await admin.offsets(ctx.topic);
+      const quiet = log.observe(offsets, Date.now());
       let behind: typeof offsets = [];
       let busy = false;
       let maxProcessed = new Map<number, number>();
@@ -521,15 +537,22 @@ async function drain(ctx: ProfileContext): Promise<DrainReport> {
         behind = offsets.filter((p) => p.high > p.low && (group === ctx.groupId ? (maxProcessed.get(p.partition) ?? -1) < p.high - 1 : true) && (committed.get(p.partition) ?? -1) < p.high);
         if (behind.length > 0) break;
       }
-      if (behind.length === 0 && !busy) {
-        return { drained: true, waitedMs: Date.now() - started, detail: `every partition processed or committed up to its high watermark in ${((Date.now() - started) / 1000).toFixed(1)}s` };
+      if (quiet && behind.length === 0 && !busy) {
+        const waited = ((Date.now() - started) / 1000).toFixed(1);
+        const done = consumers.length === 0 ? 'no consumers' : `every partition processed or committed up to its high watermark in ${waited}s`;
+        return { drained: true, waitedMs: Date.now() - started, detail: `${done}; ${quietPhrase()}`, ends: log.ends };
       }
-      detail = `${behind.length} partition(s) not done: ${behind.map((p) => `p${p.partition} processed to ${maxProcessed.get(p.partition) ?? 'none'}, committed ${committed.get(p.partition) ?? 'none'}, end ${p.high}`).join('; ')}${busy ? '; a consumer is in the middle of a batch' : ''}`;
+      const left = [
+        ...(quiet ? [] : [`the log is still changing (${quietPhrase()}, ends ${offsets.map((p) => `p${p.partition} ${p.high}`).join(', ')})`]),
+        ...(behind.length > 0 ? [`${behind.length} partition(s) not done: ${behind.map((p) => `p${p.partition} processed to ${maxProcessed.get(p.partition) ?? 'none'}, committed ${committed.get(p.partition) ?? 'none'}, end ${p.high}`).join('; ')}`] : []),
+        ...(busy ? ['a consumer is in the middle of a batch'] : []),
+      ];
+      detail = left.join('; ');
     } catch (err) {
       detail = `offsets request failed: ${errorMessage(err)}`;
     }
     if (Date.now() - started >= timeoutMs || ctx.opts.signal.aborted) return { drained: false, waitedMs: Date.now() - started, detail: `not drained within ${timeoutMs / 1000}s: ${detail}` };
-    await sleep(500);
+    await sleep(200);
   }
 }
 

@@ -13,6 +13,11 @@ import { clusterPrerequisites } from '../support/prereq.ts';
 
 const prereq = clusterPrerequisites();
 
+function logTail(dir: string): string {
+  const file = path.join(dir, 'run.log');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-30).join('\n') : '(no run.log)';
+}
+
 const SHORT = `name: it-short
 seed: 3
 workload:
@@ -43,6 +48,8 @@ describe.skipIf(!prereq.ok)('reports of real runs', () => {
     // each repetition has its own directory and result.json; k of n is theirs
     const own = run.profiles.map((p) => JSON.parse(fs.readFileSync(path.join(p.dir, 'result.json'), 'utf8')) as ProfileResult);
     expect(own.map((p) => p.dir)).toEqual(run.profiles.map((p) => p.dir));
+    // a repetition that did not finish says why, with the end of its log
+    for (const p of own) expect(p.status, `repetition ${p.repetition}: ${p.error ?? p.inconclusive?.join('; ')}\n${logTail(p.dir)}`).toBe('ok');
     const summary = run.repetitions![0]!;
     expect(summary.runs).toBe(3);
     expect(summary.passed).toBe(own.filter((p) => p.passed).length);

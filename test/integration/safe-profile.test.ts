@@ -83,6 +83,10 @@ describe.skipIf(!prereq.ok)('safe profile on a real cluster', () => {
     expect(p.timeline[1]!.resolved).toBe('consumer consumer-c0');
     expect(p.health?.healthy).toBe(true);
     expect(p.drain?.drained).toBe(true);
+    // the drain waited for the log to settle, and the final read read the log it settled on
+    expect(p.drain?.detail).toMatch(/the log's ends unchanged for \d+\.\ds$/);
+    expect(p.drain?.ends).toEqual(p.partitions!.map((x) => ({ partition: x.partition, low: x.logStartOffset, high: x.highWatermark })));
+    expect(p.drain?.changedAfter).toBeUndefined();
     expect(p.thresholds.every((t) => t.pass)).toBe(true);
     expect(r.code).toBe(0);
     // the report holds what it promises
