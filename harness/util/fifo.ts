@@ -27,6 +27,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The first `n` elements (all of them if fewer), left in the queue. */
+  front(n: number): T[] {
+    return this.items.slice(this.head, this.head + Math.max(0, Math.min(n, this.length)));
+  }
+
   /** Removes and returns the first `n` elements (all of them if fewer). */
   take(n: number = this.length): T[] {
     const k = Math.max(0, Math.min(n, this.length));

@@ -3,7 +3,7 @@ import { Fifo } from '../../harness/util/fifo.ts';
 import { seededRandom } from '../../harness/faults/rng.ts';
 
 describe('Fifo', () => {
-  it('behaves like an array used as a queue (push, shift, splice(0, n), [i]) over random operations', () => {
+  it('behaves like an array used as a queue (push, shift, slice(0, n), splice(0, n), [i]) over random operations', () => {
     const rnd = seededRandom(7);
     const fifo = new Fifo<number>();
     const model: number[] = [];
@@ -25,6 +25,8 @@ describe('Fifo', () => {
         expect(fifo.take()).toEqual(model.splice(0));
       }
       expect(fifo.length).toBe(model.length);
+      const k = Math.floor(rnd() * 60) - 1;
+      expect(fifo.front(k)).toEqual(model.slice(0, Math.max(0, k)));
       const i = Math.floor(rnd() * (model.length + 2)) - 1;
       expect(fifo.at(i)).toBe(model[i]);
     }

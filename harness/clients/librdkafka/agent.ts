@@ -10,6 +10,7 @@ import { messageIdParser, messageValue, transformedValue } from '../../ledger/me
 import type { AttemptEvent, CommittedEvent, LedgerEvent, MessageId } from '../../ledger/events.ts';
 import { LedgerWriter } from '../../ledger/writer.ts';
 import { errorMessage } from '../../util/errors.ts';
+import { Fifo } from '../../util/fifo.ts';
 import { sleep } from '../../util/time.ts';
 import type { AgentConfig, ConsumerAgentConfig, ProducerAgentConfig, TransformerAgentConfig } from '../protocol.ts';
 import {
@@ -144,7 +145,7 @@ async function runProducer(rd: Rdkafka, cfg: ProducerAgentConfig, ledger: Ledger
   let errors = 0;
   /** handed to librdkafka, no delivery report yet: seq -> partition */
   const inFlight = new Map<number, number>();
-  const queue: Pending[] = [];
+  const queue = new Fifo<Pending>();
 
   const onReport = (err: RdError | null | undefined, report: RdDeliveryReport) => {
     const seq = typeof report.opaque === 'number' ? report.opaque : Number(report.opaque);
@@ -184,7 +185,7 @@ async function runProducer(rd: Rdkafka, cfg: ProducerAgentConfig, ledger: Ledger
 
   /** Hands the first `n` waiting messages to librdkafka; stops at a full queue. */
   const handOver = (n: number) => {
-    const batch = queue.slice(0, n);
+    const batch = queue.front(n);
     const fresh: AttemptEvent[] = [];
     const t = Date.now();
     for (const m of batch) {
@@ -213,7 +214,7 @@ async function runProducer(rd: Rdkafka, cfg: ProducerAgentConfig, ledger: Ledger
         taken++;
       }
     }
-    queue.splice(0, taken);
+    queue.take(taken);
   };
 
   const pump = () => {
@@ -224,7 +225,7 @@ async function runProducer(rd: Rdkafka, cfg: ProducerAgentConfig, ledger: Ledger
       while (queue.length > 0) {
         const before = queue.length;
         handOver(Math.min(queue.length, 500));
-        if (queue.length === before || queue[0]?.attempted) break;
+        if (queue.length === before || queue.at(0)?.attempted) break;
       }
     }
   };
@@ -283,7 +284,7 @@ async function runProducer(rd: Rdkafka, cfg: ProducerAgentConfig, ledger: Ledger
       // what librdkafka refused (queue full) has an attempt: an error, not unsent
       const unsent = new Map<number, number[]>();
       const refused: LedgerEvent[] = [];
-      for (const m of queue.splice(0)) {
+      for (const m of queue.take()) {
         if (m.attempted) {
           refused.push({ e: 'error', pid, seq: m.seq, p: m.partition, code: nameOf(ERR.QUEUE_FULL), retriable: true, definite: true, attempts: 0, t });
           errors++;
@@ -312,8 +313,7 @@ async function runProducer(rd: Rdkafka, cfg: ProducerAgentConfig, ledger: Ledger
 /** Offsets handed out and finished, per partition, for the contiguous processed prefix. */
 class PartState {
   /** offsets handed out, in order */
-  private readonly inHand: number[] = [];
-  private head = 0;
+  private readonly inHand = new Fifo<number>();
   readonly done = new Set<number>();
   /** next offset after the contiguous processed prefix; -1: nothing yet */
   prefix = -1;
@@ -325,13 +325,9 @@ class PartState {
   }
 
   advance(): number {
-    while (this.head < this.inHand.length && this.done.delete(this.inHand[this.head]!)) {
-      this.prefix = this.inHand[this.head]! + 1;
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.inHand.length) {
-      this.inHand.splice(0, this.head);
-      this.head = 0;
+    for (let o = this.inHand.at(0); o !== undefined && this.done.delete(o); o = this.inHand.at(0)) {
+      this.prefix = o + 1;
+      this.inHand.shift();
     }
     return this.prefix;
   }
@@ -806,19 +802,13 @@ async function runConsumer(rd: Rdkafka, cfg: ConsumerAgentConfig, ledger: Ledger
   const runWorkers = async () => {
     // records in hand are bounded: past this many the assignment is paused (consume still serves the group)
     const limit = Math.max(1000, c.workers * 100);
-    const work: { m: RdMessage; id: MessageId | null; done: Set<number> }[] = [];
-    let head = 0;
+    const work = new Fifo<{ m: RdMessage; id: MessageId | null; done: Set<number> }>();
     let outstanding = 0;
     let polling = true;
     const worker = async () => {
       for (;;) {
-        if (head < work.length) {
-          const item = work[head]!;
-          work[head++] = undefined as never;
-          if (head > 4096 && head * 2 > work.length) {
-            work.splice(0, head);
-            head = 0;
-          }
+        const item = work.shift();
+        if (item) {
           try {
             await process1(item.m, item.id, item.done);
           } finally {
