@@ -15,12 +15,14 @@ import { ContainerBrokers, demux } from './containers.ts';
 const COMPOSE_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy']);
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
 import { brokerProperties, proxyPlan, type BrokerAddresses } from './broker-config.ts';
-import { containerAddresses, dockerAnswers } from './docker.ts';
+import { containerAddresses, dockerAnswers, watchPublished } from './docker.ts';
 
 const BROKERS = 3;
 const TOXI_API_PORT = 8474;
 /** host ports of the client proxies: broker N at 19090 + N */
 const clientPort = (id: number) => 19090 + id;
+/** host ports of the brokers' WATCH listeners (the harness' observer, no proxy): broker N at 19190 + N */
+const watchPort = (id: number) => 19190 + id;
 /** a fixed cluster id for the compose cluster (base64url of 16 bytes) */
 const COMPOSE_CLUSTER_ID = 'a2Fma2EtY2hhb3MtZHJpbA';
 export const COMPOSE_LABEL = 'kafka-chaos.compose';
@@ -29,7 +31,7 @@ const IDS = Array.from({ length: BROKERS }, (_, i) => i + 1);
 
 /** The docker backend's container layout, with the compose service names. */
 function composeAddresses(id: number): BrokerAddresses {
-  return containerAddresses(IDS, id, 'toxiproxy', { host: '127.0.0.1', port: clientPort(id) });
+  return containerAddresses(IDS, id, 'toxiproxy', { host: '127.0.0.1', port: clientPort(id) }, { host: '127.0.0.1', port: watchPort(id) });
 }
 
 /** KAFKA_<NAME> as the official image reads it: `.` -> `_`, `_` -> `__`, `-` -> `___`. */
@@ -52,6 +54,7 @@ export function renderComposeFile(): string {
     '#   docker compose up -d      (or docker-compose up -d)',
     '#   npx kafka-chaos run --cluster compose experiments/leader-kill-acks.yaml',
     '# Clients connect to 127.0.0.1:19091-19093; the Toxiproxy API is on 127.0.0.1:8474.',
+    '# 127.0.0.1:19191-19193 reach the brokers without a proxy (the harness\' observer).',
     '# Images: set KAFKA_CHAOS_KAFKA_IMAGE / KAFKA_CHAOS_TOXIPROXY_IMAGE to use the offline',
     '# builds of `kafka-chaos images build` (kafka-chaos/kafka, kafka-chaos/toxiproxy).',
     'services:',
@@ -71,6 +74,9 @@ export function renderComposeFile(): string {
     lines.push(`  kafka-${id}:`);
     lines.push(`    image: \${KAFKA_CHAOS_KAFKA_IMAGE:-apache/kafka:${DEFAULT_KAFKA_VERSION}}`);
     lines.push('    depends_on: [toxiproxy]');
+    const watch = watchPublished(nodes.get(id)!);
+    lines.push('    ports:');
+    lines.push(`      - "127.0.0.1:${watch.host}:${watch.container}"`);
     lines.push('    labels:');
     lines.push(`      ${COMPOSE_LABEL}: broker`);
     lines.push(`      kafka-chaos.broker: "${id}"`);
@@ -154,6 +160,16 @@ class ComposeCluster implements Cluster {
 
   get bootstrapServers(): string[] {
     return this.brokerIds.map((id) => `127.0.0.1:${clientPort(id)}`);
+  }
+
+  /**
+   * the brokers' WATCH listeners, published on 127.0.0.1 (no proxy); none when a broker's
+   * container does not publish it (a cluster started from an older docker-compose.yml):
+   * the observer then goes through the client proxies
+   */
+  get watchBootstrap(): string[] | undefined {
+    const published = this.brokerIds.every((id) => this.brokerInfo.get(id)?.Ports?.some((p) => p.PublicPort === watchPort(id)));
+    return published ? this.brokerIds.map((id) => `127.0.0.1:${watchPort(id)}`) : undefined;
   }
 
   async attach(spec: ClusterSpec): Promise<void> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import type { ToxiproxyClient } from '../proxy/client.ts';
 import { ToxiproxyClient as Client } from '../proxy/client.ts';
-import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { errorMessage, HarnessError, PrerequisiteError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { waitFor } from '../util/time.ts';
@@ -34,6 +34,8 @@ const CLIENT_PORT = 9092;
 const replicationPort = (from: number) => 9100 + from;
 /** inside a broker container: the controller listener for source broker `from` */
 const controllerPort = (from: number) => 9200 + from;
+/** inside a broker container: the harness' observer's listener (WATCH), published on the host's loopback */
+const WATCH_PORT = 9300;
 /** in the Toxiproxy container: the proxies of the links into broker `to` from broker `from` */
 const replicationProxyPort = (to: number, from: number) => 21000 + to * 100 + from;
 const controllerProxyPort = (to: number, from: number) => 22000 + to * 100 + from;
@@ -42,14 +44,21 @@ const TOXI_API = 8474;
 /**
  * A broker's addresses in the container layout the docker and compose backends share:
  * fixed listener ports in the broker's container, its proxies in the Toxiproxy container
- * (`toxiproxyHost`), and its client proxy where the host's agents reach it.
+ * (`toxiproxyHost`), its client proxy where the host's agents reach it, and its WATCH
+ * listener published on the host at `watch` (no proxy: no fault touches it).
  */
-export function containerAddresses(ids: readonly number[], id: number, toxiproxyHost: string, clientProxy: HostPort): BrokerAddresses {
-  return brokerAddresses(ids, {
+export function containerAddresses(ids: readonly number[], id: number, toxiproxyHost: string, clientProxy: HostPort, watch: HostPort): BrokerAddresses {
+  const addr = brokerAddresses(ids, {
     bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? CLIENT_PORT : 'controllerFrom' in w ? controllerPort(w.controllerFrom) : replicationPort(w.replicationFrom) }),
     proxy: (w) =>
       w === 'client' ? clientProxy : { host: toxiproxyHost, port: 'replicationFrom' in w ? replicationProxyPort(id, w.replicationFrom) : controllerProxyPort(id, w.controllerFrom) },
   });
+  return { ...addr, watch: { bind: { host: '0.0.0.0', port: WATCH_PORT }, advertised: watch } };
+}
+
+/** The WATCH listener's port inside a broker container, and where the host reaches it. */
+export function watchPublished(addr: BrokerAddresses): { container: number; host: number } {
+  return { container: addr.watch!.bind.port, host: addr.watch!.advertised.port };
 }
 
 /** Is there a Docker engine answering? */
@@ -169,6 +178,11 @@ class DockerCluster implements Cluster {
     return [...this.brokers.values()].map((b) => `${b.addr.proxy.client.host}:${b.addr.proxy.client.port}`);
   }
 
+  /** the brokers' WATCH listeners, published on 127.0.0.1 (no proxy) */
+  get watchBootstrap(): string[] {
+    return [...this.brokers.values()].map((b) => `${b.addr.watch!.advertised.host}:${b.addr.watch!.advertised.port}`);
+  }
+
   async boot(): Promise<void> {
     const spec = this.spec;
     fs.mkdirSync(spec.dir, { recursive: true });
@@ -180,7 +194,8 @@ class DockerCluster implements Cluster {
     const toxiName = `${this.prefix}-toxiproxy`;
     // client proxies are published on 127.0.0.1 under the same port number, so the address
     // a broker advertises to clients is the one the host's agents can reach
-    const ports = await freePorts(spec.brokers + 1);
+    // and each broker's WATCH listener under a port of its own
+    const ports = await freePorts(2 * spec.brokers + 1);
     const apiPort = ports[spec.brokers]!;
     const ids = Array.from({ length: spec.brokers }, (_, i) => i + 1);
     for (const id of ids) {
@@ -189,7 +204,7 @@ class DockerCluster implements Cluster {
         id,
         name,
         dir: path.join(spec.dir, `broker-${id}`),
-        addr: containerAddresses(ids, id, toxiName, { host: '127.0.0.1', port: ports[id - 1]! }),
+        addr: containerAddresses(ids, id, toxiName, { host: '127.0.0.1', port: ports[id - 1]! }, { host: '127.0.0.1', port: ports[spec.brokers + id]! }),
         container: undefined,
         started: undefined,
         connected: true,
@@ -230,7 +245,7 @@ class DockerCluster implements Cluster {
       const props = brokerProperties({ nodeId: b.id, nodes, logDir: '/kc/data', brokers: spec.brokers, overrides: spec.brokerProperties });
       fs.writeFileSync(path.join(b.dir, 'server.properties'), renderProperties(props));
       fs.writeFileSync(path.join(b.dir, 'log4j2.properties'), BROKER_LOG4J2);
-      const c = new GenericContainer(this.images.kafka)
+      const c = new LoopbackContainer(this.images.kafka)
         .withName(b.name)
         .withHostname(b.name)
         .withNetwork(network)
@@ -243,6 +258,7 @@ class DockerCluster implements Cluster {
         // LOG_DIR: the official image's scripts write GC logs there; it must be writable by the host user
         .withEnvironment({ KAFKA_LOG4J_OPTS: '-Dlog4j2.configurationFile=/kc/log4j2.properties', KAFKA_HEAP_OPTS: '-Xms256m -Xmx768m', HOME: '/tmp', LOG_DIR: '/kc/logs' })
         .withBindMounts([{ source: b.dir, target: '/kc' }])
+        .withLoopbackPorts(watchPublished(b.addr))
         // every broker of the quorum starts at once; the wait is for each one's own start-up
         .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
         .withStartupTimeout(180_000);

@@ -1,5 +1,5 @@
-// The docker backend on real containers: a broker kill, a broker pause and a network cut
-// in one run; and `kafka-chaos clean` after the harness is killed.
+// The docker backend on real containers: a broker kill, a broker pause, a network cut and
+// every client link down in one run (the Watch still answering); and `kafka-chaos clean` after the harness is killed.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RUN_LABEL } from '../../harness/cluster/docker.ts';
 import { NETWORK_NAME } from '../../harness/cluster/testcontainers.ts';
 import type { RunResult } from '../../harness/report/types.ts';
+import type { SeriesPoint } from '../../harness/watch/series.ts';
 import { BIN, REPO, runCli, startCli, tempDir } from '../support/cli.ts';
 import { dockerPrerequisites } from '../support/prereq.ts';
 
@@ -30,7 +31,7 @@ describe.skipIf(!prereq.ok)('docker backend', () => {
     execFileSync(process.execPath, [BIN, 'images', 'build'], { stdio: 'inherit' });
   });
 
-  it('survives a broker kill, a broker pause and a network cut with nothing lost, identities holding', async () => {
+  it('survives a broker kill, a broker pause, a network cut and every client link down with nothing lost, identities holding, the Watch answering through the client cut', async () => {
     const dir = tempDir('docker');
     const file = path.join(dir, 'docker.yaml');
     fs.writeFileSync(
@@ -38,7 +39,7 @@ describe.skipIf(!prereq.ok)('docker backend', () => {
       `name: it-docker-faults
 seed: 9
 workload:
-  duration: 16s
+  duration: 19s
   rate: 200
   consumers: 1
   drainTimeout: 90s
@@ -55,6 +56,11 @@ faults:
     action: broker.disconnect
     target: 3
     restartAfter: 2s
+  - at: 14s
+    action: network.down
+    target: all
+    link: client
+    restartAfter: 3s
 profiles:
   - name: safe
     producer: { acks: all, enable.idempotence: true }
@@ -84,10 +90,18 @@ profiles:
       ['broker.kill', 'start', undefined],
       ['broker.pause', 'resume', undefined],
       ['broker.disconnect', 'reconnect', undefined],
+      ['network.down', 'enable proxy', undefined],
     ]);
     for (const t of p.timeline) expect(t.healedAtMs).toBeGreaterThan(t.appliedAtMs!);
     expect(p.health?.healthy).toBe(true);
     expect(r.code).toBe(0);
+    // the Watch asks the brokers on their WATCH listeners, outside Toxiproxy: every second
+    // inside the cut of all client links has its answer
+    const cut = p.timeline[3]!;
+    const points = fs.readFileSync(path.join(p.dir, 'series.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SeriesPoint);
+    const inside = points.filter((x) => x.t >= cut.appliedAtMs! && x.t + 1000 <= cut.healedAtMs!);
+    expect(inside.length).toBeGreaterThanOrEqual(1);
+    expect(inside.map((x) => x.partitions !== null)).toEqual(inside.map(() => true));
     // broker logs were kept from the containers before they were removed
     expect(fs.readFileSync(path.join(p.dir, 'cluster', 'broker-1.log'), 'utf8')).toContain('Kafka Server started');
     expect(await leftovers(run.runId)).toEqual({ containers: 0, networks: 0, volumes: 0 });

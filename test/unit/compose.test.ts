@@ -12,10 +12,13 @@ describe('docker-compose.yml', () => {
     expect(fs.readFileSync(path.join(REPO, 'harness/cluster/compose-toxiproxy.json'), 'utf8')).toBe(renderComposeToxiproxyConfig());
   });
 
-  it('advertises every listener at a Toxiproxy proxy', () => {
+  it('advertises every listener at a Toxiproxy proxy, but the observer\'s, which it publishes', () => {
     const text = renderComposeFile();
     // broker 2: a replication listener per source, each behind its own proxy; it reaches each voter through its own links
-    expect(text).toContain('KAFKA_ADVERTISED_LISTENERS: "CLIENT://127.0.0.1:19092,REPLICATION_FROM_1://toxiproxy:21201,REPLICATION_FROM_2://toxiproxy:21202,REPLICATION_FROM_3://toxiproxy:21203,CONTROLLER_FROM_1://toxiproxy:22201,CONTROLLER_FROM_2://toxiproxy:22202,CONTROLLER_FROM_3://toxiproxy:22203"');
+    expect(text).toContain('KAFKA_ADVERTISED_LISTENERS: "CLIENT://127.0.0.1:19092,REPLICATION_FROM_1://toxiproxy:21201,REPLICATION_FROM_2://toxiproxy:21202,REPLICATION_FROM_3://toxiproxy:21203,CONTROLLER_FROM_1://toxiproxy:22201,CONTROLLER_FROM_2://toxiproxy:22202,CONTROLLER_FROM_3://toxiproxy:22203,WATCH://127.0.0.1:19192"');
+    // the WATCH listener is published on the host's loopback where it is advertised
+    expect(text).toContain('  kafka-2:\n    image: ${KAFKA_CHAOS_KAFKA_IMAGE:-apache/kafka:');
+    expect(text).toMatch(/ {2}kafka-2:\n.*\n.*\n {4}ports:\n {6}- "127\.0\.0\.1:19192:9300"\n/);
     expect(text).toContain('KAFKA_CONTROLLER_QUORUM_VOTERS: "1@toxiproxy:22102,2@toxiproxy:22202,3@toxiproxy:22302"');
     expect(text).toContain('KAFKA_INTER_BROKER_LISTENER_NAME: "REPLICATION_FROM_2"');
     const proxies = JSON.parse(renderComposeToxiproxyConfig()) as Array<{ name: string; listen: string; upstream: string }>;
