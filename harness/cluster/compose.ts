@@ -14,8 +14,8 @@ import { ContainerBrokers, demux } from './containers.ts';
 /** The compose cluster's data lives in volumes that docker compose owns: no power loss there. */
 const COMPOSE_CAPABILITIES: ReadonlySet<Capability> = new Set(['signals', 'toxiproxy']);
 import { type BrokerState, type Capability, type Cluster, type ClusterBackend, type ClusterSpec } from './backend.ts';
-import { brokerProperties, proxyPlan, type BrokerAddresses } from './broker-config.ts';
-import { containerAddresses, dockerAnswers, watchPublished } from './docker.ts';
+import { brokerProperties, proxyPlan } from './broker-config.ts';
+import { containerAddresses, dockerAnswers, watchPublished, type ContainerAddresses } from './docker.ts';
 
 const BROKERS = 3;
 const TOXI_API_PORT = 8474;
@@ -30,7 +30,7 @@ export const COMPOSE_LABEL = 'kafka-chaos.compose';
 const IDS = Array.from({ length: BROKERS }, (_, i) => i + 1);
 
 /** The docker backend's container layout, with the compose service names. */
-function composeAddresses(id: number): BrokerAddresses {
+function composeAddresses(id: number): ContainerAddresses {
   return containerAddresses(IDS, id, 'toxiproxy', { host: '127.0.0.1', port: clientPort(id) }, { host: '127.0.0.1', port: watchPort(id) });
 }
 

@@ -41,13 +41,16 @@ const replicationProxyPort = (to: number, from: number) => 21000 + to * 100 + fr
 const controllerProxyPort = (to: number, from: number) => 22000 + to * 100 + from;
 const TOXI_API = 8474;
 
+/** A broker's addresses in a container: always with its WATCH listener. */
+export type ContainerAddresses = BrokerAddresses & { watch: NonNullable<BrokerAddresses['watch']> };
+
 /**
  * A broker's addresses in the container layout the docker and compose backends share:
  * fixed listener ports in the broker's container, its proxies in the Toxiproxy container
  * (`toxiproxyHost`), its client proxy where the host's agents reach it, and its WATCH
  * listener published on the host at `watch` (no proxy: no fault touches it).
  */
-export function containerAddresses(ids: readonly number[], id: number, toxiproxyHost: string, clientProxy: HostPort, watch: HostPort): BrokerAddresses {
+export function containerAddresses(ids: readonly number[], id: number, toxiproxyHost: string, clientProxy: HostPort, watch: HostPort): ContainerAddresses {
   const addr = brokerAddresses(ids, {
     bind: (w) => ({ host: '0.0.0.0', port: w === 'client' ? CLIENT_PORT : 'controllerFrom' in w ? controllerPort(w.controllerFrom) : replicationPort(w.replicationFrom) }),
     proxy: (w) =>
@@ -57,8 +60,8 @@ export function containerAddresses(ids: readonly number[], id: number, toxiproxy
 }
 
 /** The WATCH listener's port inside a broker container, and where the host reaches it. */
-export function watchPublished(addr: BrokerAddresses): { container: number; host: number } {
-  return { container: addr.watch!.bind.port, host: addr.watch!.advertised.port };
+export function watchPublished(addr: ContainerAddresses): { container: number; host: number } {
+  return { container: addr.watch.bind.port, host: addr.watch.advertised.port };
 }
 
 /** Is there a Docker engine answering? */
@@ -134,7 +137,7 @@ interface DockerBroker {
   id: number;
   name: string;
   dir: string;
-  addr: BrokerAddresses;
+  addr: ContainerAddresses;
   /** what testcontainers started; faults it cannot do (kill, pause, disconnect) go through `container` */
   started: StartedTestContainer | undefined;
   container: Docker.Container | undefined;
@@ -180,7 +183,7 @@ class DockerCluster implements Cluster {
 
   /** the brokers' WATCH listeners, published on 127.0.0.1 (no proxy) */
   get watchBootstrap(): string[] {
-    return [...this.brokers.values()].map((b) => `${b.addr.watch!.advertised.host}:${b.addr.watch!.advertised.port}`);
+    return [...this.brokers.values()].map((b) => `${b.addr.watch.advertised.host}:${b.addr.watch.advertised.port}`);
   }
 
   async boot(): Promise<void> {

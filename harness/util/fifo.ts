@@ -34,9 +34,8 @@ export class Fifo<T> {
 
   /** Removes and returns the first `n` elements (all of them if fewer). */
   take(n: number = this.length): T[] {
-    const k = Math.max(0, Math.min(n, this.length));
-    const out = this.items.slice(this.head, this.head + k);
-    this.drop(k);
+    const out = this.front(n);
+    this.drop(out.length);
     return out;
   }
 
